@@ -1,0 +1,41 @@
+# Two commands do the whole set-up on a fresh machine with Python 3.11:
+#   make run    virtual environment, install, language model when missing, then the product
+#   make test   the same plus the test dependencies, then the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test nlu-train nlu-evaluate nlu-benchmark bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/chatcrm nlu shell
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+nlu-train: $(STAMP)
+	$(BIN)/chatcrm nlu train
+
+nlu-evaluate: $(STAMP)
+	$(BIN)/chatcrm nlu evaluate --data nlp_models/data/heldout.jsonl
+
+nlu-benchmark: $(STAMP)
+	for d in clinc150 banking77 hwu64 snips; do $(BIN)/chatcrm nlu benchmark --dataset $$d | tail -n 1; done
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/nlu_speed.py
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) var/nlu var/nlu.building

@@ -1,0 +1,1 @@
+"""Wiring: the composition root and the `chatcrm` command line."""

@@ -1,0 +1,177 @@
+"""`chatcrm`: the one command-line program (PRODUCT.md, "Command-line contract")."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+
+from app.compose import build_nlu, log_to_stderr
+from config import Settings, SettingsError, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="chatcrm: a CRM whose front door is chat.")
+nlu_app = typer.Typer(no_args_is_help=True, help="Train, evaluate, benchmark and try the language model.")
+app.add_typer(nlu_app, name="nlu")
+
+DEFAULT_DATA_DIR = Path("../shared/data")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"chatcrm: configuration error\n{exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _zone(name: str | None, settings: Settings) -> ZoneInfo:
+    if not name:
+        return settings.timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        typer.echo(f"chatcrm: unknown time zone {name!r} (use an IANA name like Europe/Berlin)", err=True)
+        raise typer.Exit(2) from None
+
+
+def _now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        now = datetime.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"chatcrm: --now {value!r} is not an ISO date-time like 2026-11-22T10:00:00", err=True)
+        raise typer.Exit(2) from None
+    return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+
+
+def _stdin_lines():  # type: ignore[no-untyped-def]
+    """Lines of stdin as text whatever the bytes: invalid UTF-8 becomes U+FFFD."""
+    for raw in sys.stdin.buffer:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def _emit(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@nlu_app.command("parse")
+def nlu_parse(
+    now: Annotated[Optional[str], typer.Option(help="message time, ISO; naive means UTC; default: the clock")] = None,
+    tz: Annotated[Optional[str], typer.Option(help="the user's time zone (IANA); default CRM_TIMEZONE")] = None,
+) -> None:
+    """Read one message a line on stdin; write one JSON parse a line on stdout."""
+    settings = _settings()
+    zone = _zone(tz, settings)
+    fixed_now = _now(now)
+    pipeline = build_nlu(settings)
+    for line in _stdin_lines():
+        message_now = fixed_now or datetime.now(timezone.utc)
+        _emit(pipeline.parse(line, now=message_now, tz=zone).as_json())
+
+
+@nlu_app.command("train")
+def nlu_train(
+    data: Annotated[Optional[Path], typer.Option(help="training data folder (default: nlp_models/data/train)")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="model folder (default: CRM_NLU_MODEL_DIR or var/nlu)")] = None,
+) -> None:
+    """Build the language model from the training data."""
+    from nlp_models.build import build
+    from nlp_models.training_data import TRAIN_DIR, TrainingDataError
+
+    settings = _settings()
+    try:
+        meta = build(out or settings.nlu_model_dir, data or TRAIN_DIR, log=log_to_stderr)
+    except TrainingDataError as exc:
+        typer.echo(f"chatcrm: bad training data: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _emit(meta)
+
+
+@nlu_app.command("evaluate")
+def nlu_evaluate(
+    data: Annotated[Path, typer.Option(help="evaluation file (JSON lines with gold intent and entities)")],
+    errors: Annotated[bool, typer.Option(help="also list every wrong message")] = False,
+) -> None:
+    """Score the model on a labelled file; the last line printed is the JSON summary."""
+    from nlp_models.evaluation import EvaluationDataError, evaluate, format_report, read_gold
+
+    settings = _settings()
+    try:
+        gold = read_gold(data)
+    except (OSError, EvaluationDataError) as exc:
+        typer.echo(f"chatcrm: cannot read {data}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    report = evaluate(build_nlu(settings), gold)
+    typer.echo(format_report(report))
+    if errors:
+        typer.echo("\nerrors:")
+        for err in report["errors"]:
+            typer.echo(json.dumps(err, ensure_ascii=False))
+    summary = {k: v for k, v in report.items() if k != "errors"}
+    _emit(summary)
+
+
+@nlu_app.command("benchmark")
+def nlu_benchmark(
+    dataset: Annotated[str, typer.Option(help="clinc150, banking77, hwu64 or snips")],
+    data_dir: Annotated[Path, typer.Option(help="folder holding the public data sets")] = DEFAULT_DATA_DIR,
+) -> None:
+    """Train on the official train split, score the test split; last line is JSON."""
+    from nlp_models.benchmark import run_benchmark
+    from nlp_models.public_data import DATASETS
+
+    if dataset not in DATASETS:
+        typer.echo(f"chatcrm: unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        result = run_benchmark(dataset, data_dir)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"chatcrm: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _emit(result)
+
+
+@nlu_app.command("shell")
+def nlu_shell(
+    tz: Annotated[Optional[str], typer.Option(help="time zone for dates (IANA)")] = None,
+) -> None:
+    """Type a message, see the intent, confidence and entities (for debugging the bot)."""
+    settings = _settings()
+    zone = _zone(tz, settings)
+    pipeline = build_nlu(settings)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        try:
+            import readline  # noqa: F401  (line editing and history for input())
+        except ImportError:
+            pass
+        typer.echo("chatcrm language shell — type a message, Ctrl-D to leave.")
+    while True:
+        try:
+            line = input("nlu> " if interactive else "")
+        except EOFError:
+            break
+        if not line.strip():
+            continue
+        started = time.perf_counter()
+        result = pipeline.parse(line, now=datetime.now(timezone.utc), tz=zone)
+        elapsed = (time.perf_counter() - started) * 1000
+        typer.echo(f"  intent: {result.intent.value}  ({result.confidence:.2f}, {elapsed:.1f} ms)")
+        for e in result.entities:
+            typer.echo(f"  {e.label.value:<17} {e.text!r:<28} → {e.value}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Settings: the one place configuration is read and validated."""
+
+from config.settings import Settings, SettingsError, load_settings
+
+__all__ = ["Settings", "SettingsError", "load_settings"]

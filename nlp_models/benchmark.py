@@ -1,0 +1,58 @@
+"""`chatcrm nlu benchmark`: the intent classifier of our pipeline on a public benchmark.
+
+Train on the official train split, calibrate on the validation split (or out-of-fold
+margins where a data set has none), score the official test split. CLINC150 reports
+in-scope accuracy and out-of-scope recall (Larson et al. 2019, threshold + oos class).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_models.intent_classifier import IntentClassifier
+from nlp_models.public_data import OOS_LABEL, load_public_dataset
+
+
+def run_benchmark(dataset: str, data_dir: Path, timing_sample: int = 500) -> dict[str, Any]:
+    split = load_public_dataset(dataset, data_dir)
+    has_oos = any(label == OOS_LABEL for _, label in split.train)
+    texts = [t for t, _ in split.train]
+    labels = [lab for _, lab in split.train]
+
+    started = time.perf_counter()
+    clf = IntentClassifier(fallback_label=OOS_LABEL if has_oos else None)
+    if split.val:
+        clf.fit(texts, labels)
+        val_texts = [t for t, _ in split.val]
+        clf.calibrate(clf.margins(val_texts), [lab for _, lab in split.val])
+    else:
+        clf.fit_with_cv_calibration(texts, labels, folds=3)
+    train_s = time.perf_counter() - started
+
+    test_texts = [t for t, _ in split.test]
+    gold = np.array([lab for _, lab in split.test])
+    pred = np.array([p.label for p in clf.predict_many(test_texts)])
+    in_scope = gold != OOS_LABEL
+    result: dict[str, Any] = {
+        "dataset": dataset,
+        "intent_accuracy": round(float((pred[in_scope] == gold[in_scope]).mean()), 4),
+        "oos_recall": (
+            round(float((pred[~in_scope] == OOS_LABEL).mean()), 4) if (~in_scope).any() else None
+        ),
+        "train_s": round(train_s, 1),
+    }
+    sample = test_texts[:timing_sample]
+    times = []
+    for text in sample:
+        t0 = time.perf_counter()
+        clf.predict(text)
+        times.append((time.perf_counter() - t0) * 1000)
+    result["parse_ms_p50"] = round(float(np.percentile(times, 50)), 3)
+    result["n_train"] = len(texts)
+    result["n_test"] = len(test_texts)
+    result["threshold"] = round(clf.threshold, 3)
+    return result

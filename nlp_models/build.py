@@ -1,0 +1,156 @@
+"""Build, store and load the trained pipeline; rebuild when the training data changes.
+
+The model directory holds `meta.json` (fingerprint, versions, calibration), `intent.pkl`
+and `ner/`. The fingerprint covers every file under `data/train/`, the model format and
+the library versions, so a fresh clone, an edited example or an upgraded scikit-learn all
+lead to one automatic rebuild. A file lock keeps two processes from building at once; the
+new model is written beside the old and swapped in with one rename.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import pickle
+import shutil
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+import sklearn
+import spacy
+
+from nlp_models.entity_recognizer import load_entity_recognizer, train_entity_recognizer
+from nlp_models.intent_classifier import IntentClassifier
+from nlp_models.labels import Intent
+from nlp_models.pipeline import NluPipeline
+from nlp_models.training_data import (
+    TRAIN_DIR,
+    generate_entity_examples,
+    load_intent_examples,
+    training_files,
+)
+
+MODEL_FORMAT = 1
+Log = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def fingerprint(train_dir: Path = TRAIN_DIR) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"format={MODEL_FORMAT};spacy={spacy.__version__};sklearn={sklearn.__version__}".encode())
+    for path in training_files(train_dir):
+        digest.update(str(path.relative_to(train_dir)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def train(train_dir: Path = TRAIN_DIR, out_dir: Path | None = None, log: Log = _quiet) -> dict[str, Any]:
+    """Train both models from `train_dir` and write them to `out_dir`; returns the meta."""
+    if out_dir is None:
+        raise ValueError("out_dir is required")
+    started = time.perf_counter()
+    examples = load_intent_examples(train_dir)
+    log(f"intent examples: {len(examples)} in {len({e.intent for e in examples})} intents")
+    classifier = IntentClassifier(fallback_label=Intent.OUT_OF_SCOPE.value)
+    calibration = classifier.fit_with_cv_calibration(
+        [e.text for e in examples], [e.intent.value for e in examples]
+    )
+    intent_s = time.perf_counter() - started
+    log(f"intent classifier trained in {intent_s:.1f}s {calibration}")
+
+    entity_examples = [e for e in examples if e.spans] + generate_entity_examples(train_dir)
+    entity_examples += [e for e in examples if not e.spans][: len(entity_examples) // 4]
+    log(f"entity examples: {len(entity_examples)}")
+    ner = train_entity_recognizer(entity_examples, log=False)
+    ner_s = time.perf_counter() - started - intent_s
+    log(f"entity recogniser trained in {ner_s:.1f}s")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "intent.pkl", "wb") as fh:
+        pickle.dump(classifier, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    ner.to_disk(out_dir / "ner")
+    meta = {
+        "fingerprint": fingerprint(train_dir),
+        "format": MODEL_FORMAT,
+        "spacy": spacy.__version__,
+        "sklearn": sklearn.__version__,
+        "intent_examples": len(examples),
+        "entity_examples": len(entity_examples),
+        "calibration": calibration,
+        "train_s": round(time.perf_counter() - started, 1),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return meta
+
+
+def read_meta(model_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(model_dir: Path, train_dir: Path = TRAIN_DIR) -> bool:
+    meta = read_meta(model_dir)
+    return bool(meta) and meta.get("fingerprint") == fingerprint(train_dir)  # type: ignore[union-attr]
+
+
+@contextmanager
+def _build_lock(model_dir: Path) -> Iterator[None]:
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(model_dir.parent / f".{model_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def build(model_dir: Path, train_dir: Path = TRAIN_DIR, log: Log = _quiet) -> dict[str, Any]:
+    """Train into a sibling folder and swap it in atomically."""
+    with _build_lock(model_dir):
+        staging = model_dir.with_name(model_dir.name + ".building")
+        shutil.rmtree(staging, ignore_errors=True)
+        meta = train(train_dir, staging, log)
+        old = model_dir.with_name(model_dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if model_dir.exists():
+            model_dir.rename(old)
+        staging.rename(model_dir)
+        shutil.rmtree(old, ignore_errors=True)
+        return meta
+
+
+def ensure_model(model_dir: Path, train_dir: Path = TRAIN_DIR, log: Log = _quiet) -> Path:
+    """Build the model when it is missing or its training data changed."""
+    if not is_current(model_dir, train_dir):
+        with _build_lock(model_dir):
+            current = is_current(model_dir, train_dir)  # another process may have built it
+        if not current:
+            log(f"building the language model in {model_dir} (training data changed or missing)")
+            build(model_dir, train_dir, log)
+    return model_dir
+
+
+def load_pipeline(
+    model_dir: Path,
+    default_currency: str = "USD",
+    default_tz: ZoneInfo | None = None,
+    train_dir: Path = TRAIN_DIR,
+    log: Log = _quiet,
+) -> NluPipeline:
+    ensure_model(model_dir, train_dir, log)
+    with open(model_dir / "intent.pkl", "rb") as fh:
+        classifier = pickle.load(fh)
+    ner = load_entity_recognizer(model_dir / "ner")
+    return NluPipeline(classifier, ner, default_currency=default_currency, default_tz=default_tz)

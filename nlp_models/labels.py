@@ -1,0 +1,91 @@
+"""The label contract of the language layer (../shared/PRODUCT.md, "Language understanding").
+
+These names are fixed: training data, handlers, evaluations and benchmarks all agree on them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    GREET = "greet"
+    THANKS = "thanks"
+    HELP = "help"
+    CANCEL = "cancel"
+    AFFIRM = "affirm"
+    DENY = "deny"
+    OUT_OF_SCOPE = "out_of_scope"
+    LOG_INTERACTION = "log_interaction"
+    ADD_CONTACT = "add_contact"
+    UPDATE_CONTACT = "update_contact"
+    SHOW_CUSTOMER = "show_customer"
+    SCHEDULE_FOLLOWUP = "schedule_followup"
+    LIST_FOLLOWUPS = "list_followups"
+    COMPLETE_FOLLOWUP = "complete_followup"
+    CREATE_DEAL = "create_deal"
+    UPDATE_DEAL = "update_deal"
+    LIST_DEALS = "list_deals"
+    LOG_ORDER = "log_order"
+    OPEN_TICKET = "open_ticket"
+    TICKET_STATUS = "ticket_status"
+    CLOSE_TICKET = "close_ticket"
+    RATE_SERVICE = "rate_service"
+    UNSUBSCRIBE = "unsubscribe"
+    REPORT = "report"
+    CREATE_CAMPAIGN = "create_campaign"
+
+
+class EntityLabel(StrEnum):
+    PERSON = "PERSON"
+    ORG = "ORG"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    DATE = "DATE"
+    MONEY = "MONEY"
+    TICKET_ID = "TICKET_ID"
+    STAGE = "STAGE"
+    INTERACTION_TYPE = "INTERACTION_TYPE"
+    PRODUCT = "PRODUCT"
+    QUANTITY = "QUANTITY"
+    CAMPAIGN = "CAMPAIGN"
+    METRIC = "METRIC"
+
+
+# Labels learnt by the statistical entity recogniser; every other label comes from rules.
+LEARNED_LABELS: tuple[EntityLabel, ...] = (
+    EntityLabel.PERSON,
+    EntityLabel.ORG,
+    EntityLabel.PRODUCT,
+    EntityLabel.CAMPAIGN,
+)
+
+
+class Stage(StrEnum):
+    LEAD = "lead"
+    QUALIFIED = "qualified"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    WON = "won"
+    LOST = "lost"
+
+
+class InteractionType(StrEnum):
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    DEMO = "demo"
+    VISIT = "visit"
+    NOTE = "note"
+
+
+class Metric(StrEnum):
+    SALES = "sales"
+    PIPELINE = "pipeline"
+    TICKETS = "tickets"
+    CSAT = "csat"
+    CAMPAIGN = "campaign"
+    CHURN_RISK = "churn_risk"
+    SEGMENTS = "segments"
+    ACTIVITY = "activity"
+    TOP_CUSTOMERS = "top_customers"

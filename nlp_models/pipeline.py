@@ -1,0 +1,123 @@
+"""`NluPipeline.parse(text, now, tz, known_names)`: one message → one intent plus entities.
+
+Order of work for one message:
+  1. clean (control characters out, offsets kept) and cut to what we understand;
+  2. intent classifier (with the out-of-scope threshold);
+  3. rule entities (e-mail, phone, money, ticket, quantity, synonyms, dates — dates point
+     backward for intents about what happened);
+  4. learnt entities (spaCy NER) and names the CRM already knows (phrase matcher);
+  5. one label per span, and labels that only mean something for some intents kept there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from spacy.language import Language
+
+from nlp_models.entity_recognizer import KnownNames
+from nlp_models.intent_classifier import IntentClassifier
+from nlp_models.labels import EntityLabel, Intent
+from nlp_models.rules import extract_rule_entities
+from nlp_models.text import MAX_UNDERSTOOD_CHARS, safe_text
+from nlp_models.types import Entity, ParseResult
+
+# Dates in messages about what happened resolve backwards ("met Jane tuesday" = last Tuesday).
+PAST_INTENTS = frozenset({Intent.LOG_INTERACTION, Intent.REPORT})
+
+# Words like "lost", "email" or "sales" are only these entities where the intent needs them.
+LABEL_INTENTS: dict[EntityLabel, frozenset[Intent]] = {
+    EntityLabel.STAGE: frozenset(
+        {Intent.CREATE_DEAL, Intent.UPDATE_DEAL, Intent.LIST_DEALS, Intent.REPORT}
+    ),
+    EntityLabel.INTERACTION_TYPE: frozenset({Intent.LOG_INTERACTION, Intent.SCHEDULE_FOLLOWUP}),
+    EntityLabel.METRIC: frozenset({Intent.REPORT}),
+}
+
+# Exact-shape rules beat everything; then names the CRM knows; then the longest span.
+_PRECISE = frozenset({EntityLabel.EMAIL, EntityLabel.PHONE, EntityLabel.MONEY, EntityLabel.TICKET_ID})
+
+NamesArg = KnownNames | Mapping[EntityLabel | str, Iterable[str]] | None
+
+
+class NluPipeline:
+    def __init__(
+        self,
+        classifier: IntentClassifier,
+        ner: Language,
+        default_currency: str = "USD",
+        default_tz: ZoneInfo | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.ner = ner
+        self.default_currency = default_currency
+        self.default_tz = default_tz or ZoneInfo("UTC")
+
+    def known_names(self, names: Mapping[EntityLabel | str, Iterable[str]]) -> KnownNames:
+        """Build once per change of the CRM's names, then pass to every `parse`."""
+        return KnownNames(self.ner, names)
+
+    def parse(
+        self,
+        text: str,
+        now: datetime | None = None,
+        tz: ZoneInfo | None = None,
+        known_names: NamesArg = None,
+    ) -> ParseResult:
+        tz = tz or self.default_tz
+        now = now or datetime.now(timezone.utc)
+        if now.tzinfo is None:  # a naive message time is UTC, like every stored time
+            now = now.replace(tzinfo=timezone.utc)
+        head = safe_text(text[:MAX_UNDERSTOOD_CHARS])
+        if not any(ch.isalnum() for ch in head):
+            return ParseResult(text, Intent.OUT_OF_SCOPE, 0.0, ())
+
+        prediction = self.classifier.predict(head)
+        intent = Intent(prediction.label)
+        entities = self._entities(head, intent, now, tz, known_names)
+        return ParseResult(text, intent, prediction.confidence, entities)
+
+    def _entities(
+        self, head: str, intent: Intent, now: datetime, tz: ZoneInfo, known_names: NamesArg
+    ) -> tuple[Entity, ...]:
+        rules = extract_rule_entities(
+            head,
+            now=now,
+            tz=tz,
+            default_currency=self.default_currency,
+            past=intent in PAST_INTENTS,
+        )
+        doc = self.ner(head)
+        if known_names is not None and not isinstance(known_names, KnownNames):
+            known_names = self.known_names(known_names)
+        known = [
+            Entity(label, head[s:e], s, e, head[s:e])
+            for s, e, label in (known_names.spans(doc) if known_names else [])
+        ]
+        learned = [
+            Entity(EntityLabel(ent.label_), ent.text, ent.start_char, ent.end_char, ent.text)
+            for ent in doc.ents
+        ]
+
+        def rank(entity: Entity, tier: int, source: int) -> tuple[int, int, int, int]:
+            return (tier, -(entity.end - entity.start), source, entity.start)
+
+        # Precise rules, then known names, then the longest of dates, synonyms and learnt
+        # names (a rule wins a tie: "friday" is a date unless the model saw "Black Friday Sale").
+        candidates = sorted(
+            [(rank(e, 0 if e.label in _PRECISE else 2, 0), e) for e in rules]
+            + [(rank(e, 1, 0), e) for e in known]
+            + [(rank(e, 2, 1), e) for e in learned],
+            key=lambda pair: pair[0],
+        )
+        chosen: list[Entity] = []
+        for _, entity in candidates:
+            allowed = LABEL_INTENTS.get(entity.label)
+            if allowed is not None and intent not in allowed:
+                continue
+            if any(entity.overlaps(other) for other in chosen):
+                continue
+            chosen.append(entity)
+        return tuple(sorted(chosen, key=lambda e: e.start))
