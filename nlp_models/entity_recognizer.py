@@ -30,7 +30,7 @@ NER_CONFIG = {
         "extra_state_tokens": False,
         "hidden_width": 64,
         "maxout_pieces": 2,
-        "use_upper": True,
+        "use_upper": False,
         "tok2vec": {
             "@architectures": "spacy.HashEmbedCNN.v2",
             "pretrained_vectors": None,

@@ -7,6 +7,7 @@ Kept in one place so that money, quantities and dates agree on what follows a nu
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Left and right word edges that also work for non-ASCII letters ("Müller", "Łódź").
 WB = r"(?<!\w)"
@@ -74,20 +75,24 @@ def words_to_int(phrase: str) -> int | None:
     return total + current if seen else None
 
 
-# Things one counts in an order or a deal. Singular and plural; "licence"/"license".
-ITEM_NOUNS = (
-    r"(?:seats?|licen[cs]es?|lisen[cs]es?|units?|users?|pcs|pieces?|items?|boxe?s|box"
-    r"|crates?|pallets?|bags?|packs?|packages?|bottles?|cartons?|rolls?|sets?|kits?"
-    r"|cop(?:y|ies)|books?|subscriptions?|mailboxes|mailbox|instances?|nodes?|servers?"
-    r"|vms?|machines?|devices?|sensors?|routers?|switch(?:es)?|laptops?|computers?"
-    r"|desktops?|monitors?|screens?|printers?|scanners?|cameras?|tablets?|handsets?"
-    r"|headsets?|keyboards?|cables?|batter(?:y|ies)|modules?|components?|parts?|spares?"
-    r"|bundles?|plans?|widgets?|chairs?|desks?|terminals?|workstations?|tags?|labels?"
-    r"|samples?|panels?|cartridges?|toners?|drums?|barrels?|sacks?|trucks?|vehicles?"
-    r"|bikes?|tyres?|tires?|shirts?|t-shirts?|shoes?|pairs?|lamps?|bulbs?|phones?"
-    r"|skus?|agents?|accounts?|tokens?|credits?|stands?|mounts?|readers?)"
+# Things one counts in an order or a deal, singular and plural ("licence"/"license").
+_ITEM_STEMS = (
+    "seat", "licence", "license", "lisence", "lisense", "unit", "user", "piece", "item", "crate",
+    "pallet", "bag", "pack", "package", "bottle", "carton", "roll", "set", "kit", "book",
+    "subscription", "instance", "node", "server", "vm", "machine", "device", "sensor", "router",
+    "laptop", "computer", "desktop", "monitor", "screen", "printer", "scanner", "camera", "tablet",
+    "handset", "headset", "keyboard", "cable", "module", "component", "part", "spare", "bundle",
+    "plan", "widget", "chair", "desk", "terminal", "workstation", "tag", "label", "sample", "panel",
+    "cartridge", "toner", "drum", "barrel", "sack", "truck", "vehicle", "bike", "tyre", "tire",
+    "shirt", "t-shirt", "shoe", "pair", "lamp", "bulb", "phone", "sku", "agent", "account", "token",
+    "credit", "stand", "mount", "reader", "charger", "adapter", "speaker", "headphone", "dock",
+    "hub", "drive", "disk", "sim", "card", "case", "cover",
 )
-ITEM_NOUN_RE = re.compile(rf"{ITEM_NOUNS}{WE}", re.IGNORECASE)
+ITEM_NOUN_WORDS: frozenset[str] = frozenset(
+    [*_ITEM_STEMS, *(w + "s" for w in _ITEM_STEMS), "pcs", "box", "boxes", "copy", "copies",
+     "mailbox", "mailboxes", "switch", "switches", "battery", "batteries", "mouse", "mice"]
+)
+ITEM_NOUNS = "(?:" + "|".join(re.escape(w) for w in sorted(ITEM_NOUN_WORDS, key=len, reverse=True)) + ")"
 
 # Words after a number that make it a measure rather than money or a clock time.
 UNIT_WORDS = (
@@ -100,3 +105,12 @@ UNIT_WORDS = (
     rf"{ITEM_NOUNS})"
 )
 FOLLOWED_BY_UNIT = re.compile(rf"\s*{UNIT_WORDS}(?!\w)", re.IGNORECASE)
+
+
+_WORD_TOKEN = re.compile(r"[a-z]+|[0-9]+")
+
+
+@lru_cache(maxsize=16)
+def word_set(text: str) -> frozenset[str]:
+    """Lower-case letter runs and digit runs of `text` ("Nov24" → nov, 24): cheap gates."""
+    return frozenset(_WORD_TOKEN.findall(text.lower()))

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from nlp_models.labels import EntityLabel
-from nlp_models.rules.lexicon import FOLLOWED_BY_UNIT
+from nlp_models.rules.lexicon import FOLLOWED_BY_UNIT, word_set
 from nlp_models.types import Entity
 
 DOLLAR = "$"  # resolved by the default currency: a CAD desk's "$" is CAD
@@ -47,6 +47,7 @@ _WORDS: dict[str, str] = {
     "reais": "BRL", "pesos": "MXN", "rubles": "RUB", "roubles": "RUB", "lira": "TRY",
     "shekels": "ILS", "dirhams": "AED", "dirham": "AED", "riyals": "SAR", "baht": "THB",
     "ringgit": "MYR", "rupiah": "IDR", "naira": "NGN", "cedis": "GHS", "rand": "ZAR",
+    "dong": "VND",
 }
 _MULTIPLIERS: dict[str, Decimal] = {
     "k": Decimal(1000), "thousand": Decimal(1000), "grand": Decimal(1000),
@@ -71,7 +72,6 @@ def _alt(keys: list[str]) -> str:
 
 # Amounts: 25,000 · 25.000 · 85'000 · 25 000 · 3,50 · 12.50 · 25000
 _NUM_SPACED = r"\d{1,3}(?:[,.'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?"
-_NUM = r"\d{1,3}(?:[,.'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?"
 _SYM = _alt([k for k in _SYMBOLS if not k[0].isalpha()])
 _SYM_ALPHA = _alt([k for k in _SYMBOLS if k[0].isalpha()])
 _CODE = _alt(sorted(_CODES | _AMBIGUOUS_CODES))
@@ -79,36 +79,39 @@ _WORD = _alt(list(_WORDS))
 _MULT_TIGHT = r"k|K|mm|MM|mn|mln|m|M|bn|BN|b|B|cr"
 _MULT_WORD = r"thousand|grand|million|millions|billion|billions|mio|mln|lakhs?|lacs?|crores?|bn|mn|cr"
 _MULT = rf"(?:(?:{_MULT_TIGHT})(?![\w$€£])|\s?(?:{_MULT_WORD})(?!\w))"
-_EDGE_L = r"(?<![\w.,'’])"
 _NUM_END = r"(?![\d]|[.,'’]\d)"
 
-_PREFIX = re.compile(
-    rf"(?:(?P<sym>{_SYM})|(?<![A-Za-z])(?P<asym>{_SYM_ALPHA})(?=\s?\d)|(?<![A-Za-z])(?P<code>{_CODE})(?=\s?\d))"
-    rf"\s?(?P<num>{_NUM_SPACED}){_NUM_END}(?P<mult>{_MULT})?(?P<tail>\s?(?:{_CODE})(?![A-Za-z]))?",
+_DIGIT = re.compile(r"\d")
+_PREFIX_RUN = re.compile(r"[^\s\d]{1,6}\s?$")
+_CUE_WORDS = frozenset({
+    "budget", "budgeted", "worth", "valued", "value", "size", "priced", "price", "cost", "costs",
+    "costing", "paid", "pay", "pays", "paying", "spent", "spend", "spending", "amount", "amounting",
+    "revenue", "quoted", "quote", "charge", "charged", "invoiced", "total", "raised", "discount",
+    "refund", "refunded", "deposit", "fee", "arr", "mrr", "acv", "tcv",
+})
+_MULT_AFTER = re.compile(_MULT, re.IGNORECASE)
+_CURRENCY_AFTER = re.compile(
+    rf"\s?(?:(?P<sym>{_SYM})|(?P<asym>{_SYM_ALPHA})(?![\w])|(?P<code>{_CODE})(?![A-Za-z])|(?P<word>{_WORD})(?!\w))",
     re.IGNORECASE,
 )
-_SUFFIX = re.compile(
-    rf"{_EDGE_L}(?P<num>{_NUM_SPACED}){_NUM_END}(?P<mult>{_MULT})?\s?"
-    rf"(?:(?P<sym>{_SYM})|(?P<asym>{_SYM_ALPHA})(?![\w])|(?P<code>{_CODE})(?![A-Za-z])|(?P<word>{_WORD})(?!\w))",
-    re.IGNORECASE,
-)
-_BARE_MULT = re.compile(
-    rf"{_EDGE_L}(?P<num>{_NUM}){_NUM_END}(?P<mult>(?:k|K|m|M|MM|mn|mln|bn|BN)(?![\w$€£])"
-    rf"|\s?(?:grand|million|millions|billion|billions|mio|lakhs?|lacs?|crores?)(?!\w))"
-)
+# Multipliers that make a bare number money: "25k", "1.5M", "4.5 lakh", "5 grand".
+_BARE_MULTS = {"k", "K", "m", "M", "MM", "mn", "mln", "bn", "BN", "grand", "million", "millions",
+               "billion", "billions", "mio", "lakh", "lakhs", "lac", "lacs", "crore", "crores"}
+_AMOUNT = re.compile(rf"(?=\d)(?<![\d.,'’])(?P<num>{_NUM_SPACED}){_NUM_END}")
 _NOT_BARE_MONEY = re.compile(r"\s*(?:ago|later|from\s+now)(?!\w)", re.IGNORECASE)
 _DURATION_BEFORE = re.compile(r"(?:\b(?:in|within|for|every|after)\s*)$", re.IGNORECASE)
 _YEAR = re.compile(r"20[2-3]\d")
-_CUE = re.compile(
-    r"(?<!\w)(?:budget(?:ed)?|worth|valued(?:\s+at)?|value(?:d)?(?:\s+of)?|deal\s+size|priced(?:\s+at)?"
+_DAY_MONTH = re.compile(r"(?:3[01]|[12]\d|0?[1-9])\.(?:1[0-2]|0?[1-9])")
+_CUE_BEFORE = re.compile(
+    r"(?=[bwvdpcsarqiftmBWVDPCSARQIFTM])(?<!\w)(?:budget(?:ed)?|worth|valued(?:\s+at)?|value(?:d)?(?:\s+of)?|deal\s+size|priced(?:\s+at)?"
     r"|price(?:\s+of)?|costs?|costing|paid|pays?|paying|spent|spend(?:ing)?|amount(?:ing)?(?:\s+(?:of|to))?"
     r"|revenue\s+of|quoted(?:\s+at)?|quote\s+of|charged?|invoiced|for\s+a\s+total\s+of|total(?:\s+of)?"
     r"|raised|discount\s+of|refund(?:ed)?(?:\s+of)?|deposit(?:\s+of)?|fee(?:\s+of)?|arr|mrr|acv|tcv)"
     r"(?:\s*[:=]\s*|\s+(?:is|was|of|at|to|now|around|about|approx\.?|approximately|roughly|~|up\s+to"
-    r"|at\s+least|over|under|max|min|only|just|nearly|almost|ca\.?))*\s*~?\s*"
-    rf"(?P<num>{_NUM}){_NUM_END}(?P<mult>{_MULT})?",
+    r"|at\s+least|over|under|max|min|only|just|nearly|almost|ca\.?))*\s*~?\s*$",
     re.IGNORECASE,
 )
+_NOT_AN_AMOUNT_AFTER = re.compile(r"\s*(?:/|-|–)\s*\d|[:.]\d|\s*(?:am|pm)\b", re.IGNORECASE)
 
 
 def _amount(num: str, has_mult: bool) -> Decimal | None:
@@ -181,54 +184,92 @@ def _ambiguous_ok(code: str, num: str, mult: str | None) -> bool:
 
 
 def find_money(text: str, default_currency: str = "USD", tz_key: str | None = None) -> list[Entity]:
-    if not any(ch.isdigit() for ch in text):
+    """MONEY entities of `text`; `tz_key` (an IANA name) only tells which krone "kr" is."""
+    if _DIGIT.search(text) is None:
         return []
     cur = _Currencies(default_currency, tz_key)
+    cues = not _CUE_WORDS.isdisjoint(word_set(text))
     found: list[Entity] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(start: int, end: int, value: str | None) -> None:
-        if value is None or any(start < e and s < end for s, e in taken):
-            return
-        found.append(Entity(EntityLabel.MONEY, text[start:end], start, end, value))
-        taken.append((start, end))
-
-    for m in _PREFIX.finditer(text):
-        token = m.group("sym") or m.group("asym") or m.group("code")
-        mult = m.group("mult")
-        if m.group("code") and not _ambiguous_ok(m.group("code"), m.group("num"), mult):
-            continue
-        tail = m.group("tail")
-        if tail and token in {"$", "¥", "kr", "kr."}:
-            token = tail.strip()  # "$25,000 AUD"
-        end = m.end() if tail else (m.end("mult") if mult else m.end("num"))
-        add(m.start(), end, _value(m.group("num"), mult, cur.resolve(token)))
-
-    for m in _SUFFIX.finditer(text):
-        token = m.group("sym") or m.group("asym") or m.group("code") or m.group("word")
-        mult = m.group("mult")
-        if m.group("code") and not _ambiguous_ok(m.group("code"), m.group("num"), mult):
-            continue
-        if m.group("word") and token.lower() == "rand" and not mult:
-            continue  # "Rand" is also a name; "5k rand" is money
-        add(m.start(), m.end(), _value(m.group("num"), mult, cur.resolve(token)))
-
-    for m in _BARE_MULT.finditer(text):
-        if FOLLOWED_BY_UNIT.match(text, m.end()) or _NOT_BARE_MONEY.match(text, m.end()):
-            continue
-        if m.group(0) == "3M":
-            continue  # the company
-        if m.group("mult") in {"m", "M"} and _DURATION_BEFORE.search(text, max(0, m.start() - 8), m.start()):
-            continue  # "in 5m": minutes
-        add(m.start(), m.end(), _value(m.group("num"), m.group("mult"), cur.default))
-
-    for m in _CUE.finditer(text):
-        if FOLLOWED_BY_UNIT.match(text, m.end()):
-            continue
-        if not m.group("mult") and _YEAR.fullmatch(m.group("num")):
-            continue  # "budget 2027": a year
-        if re.match(r"\s*(?:/|-|–)\s*\d|[:.]\d|\s*(?:am|pm)\b", text[m.end() : m.end() + 8], re.IGNORECASE):
-            continue  # a date, a time or a score, not an amount
-        add(m.start("num"), m.end(), _value(m.group("num"), m.group("mult"), cur.default))
-
+    last_end = 0
+    for m in _AMOUNT.finditer(text):
+        entity = _money_at(text, m, cur, cues)
+        if entity is not None and entity.start >= last_end:
+            found.append(entity)
+            last_end = entity.end
     return found
+
+
+_PREFIX_SYMBOLS = {k for k in _SYMBOLS if not k[0].isalpha()}
+_PREFIX_WORDS = {k for k in _SYMBOLS if k[0].isalpha()} | _CODES | _AMBIGUOUS_CODES
+
+
+def _prefix(text: str, start: int) -> tuple[int, str, bool] | None:
+    """The currency written just before position `start`: (its start, the token, is_code)."""
+    run = _PREFIX_RUN.search(text, max(0, start - 7), start)
+    if run is None:
+        return None
+    token = run.group(0).rstrip()
+    for k in range(len(token)):
+        cand = token[k:]
+        low = cand.lower()
+        if low in _PREFIX_SYMBOLS:
+            return run.start() + k, cand, False
+        if low in _PREFIX_WORDS and (k == 0 or not token[k - 1].isalpha()):
+            if k == 0 and run.start() > 0 and text[run.start() - 1].isalpha():
+                continue
+            return run.start() + k, cand, low in _CODES or low in _AMBIGUOUS_CODES
+    return None
+
+
+def _money_at(text: str, m: re.Match[str], cur: _Currencies, cues: bool) -> Entity | None:
+    """The money reading of the number `m`, from what stands before and after it."""
+    num, start, end = m.group("num"), m.start(), m.end()
+    prefix = _prefix(text, start)
+    glued = start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
+    if prefix is None and glued:
+        return None  # "X200", "ORD-2231" stay out
+    mult_m = _MULT_AFTER.match(text, end)
+    mult = mult_m.group(0).strip() if mult_m else None
+    after_mult = mult_m.end() if mult_m else end
+    suffix = _CURRENCY_AFTER.match(text, after_mult)
+
+    def entity(s: int, e: int, currency: str) -> Entity | None:
+        value = _value(num, mult, currency)
+        return None if value is None else Entity(EntityLabel.MONEY, text[s:e], s, e, value)
+
+    if prefix is not None:
+        p_start, token, is_code = prefix
+        if is_code and not _ambiguous_ok(token, num, mult):
+            return None
+        tail = suffix.group("code") if suffix is not None else None
+        if suffix is not None and tail and token.lower() in {"$", "¥", "kr", "kr."}:
+            return entity(p_start, suffix.end(), cur.resolve(tail))  # "$25,000 AUD"
+        return entity(p_start, after_mult, cur.resolve(token))
+    if suffix is not None:
+        token = suffix.group("sym") or suffix.group("asym") or suffix.group("code") or suffix.group("word")
+        if suffix.group("code") and not _ambiguous_ok(token, num, mult):
+            return None
+        if suffix.group("word") and token.lower() == "rand" and not mult:
+            return None  # "Rand" is also a name; "5k rand" is money
+        return entity(start, suffix.end(), cur.resolve(token))
+    if mult is not None:
+        if mult not in _BARE_MULTS and mult.lower() not in _BARE_MULTS:
+            return None
+        if mult in {"k", "K", "m", "M", "MM", "mn", "mln", "bn", "BN"} and mult_m is not None and mult_m.group(0) != mult:
+            return None  # "5 m" is not "5m"
+        if FOLLOWED_BY_UNIT.match(text, after_mult) or _NOT_BARE_MONEY.match(text, after_mult):
+            return None
+        if text[start:after_mult] in {"3M", "4K", "8K"}:
+            return None  # the company, screen resolutions
+        if mult in {"m", "M"} and _DURATION_BEFORE.search(text, max(0, start - 8), start):
+            return None  # "in 5m": minutes
+        return entity(start, after_mult, cur.default)
+    if not cues or _CUE_BEFORE.search(text, max(0, start - 48), start) is None:
+        return None
+    if FOLLOWED_BY_UNIT.match(text, end) or _NOT_AN_AMOUNT_AFTER.match(text, end):
+        return None  # "paid 2 invoices", "price 3/5", "cost 10:30"
+    if " " in num.strip() or _YEAR.fullmatch(num):
+        return None  # "budget 2027": a year
+    if _DAY_MONTH.fullmatch(num) and text[end : end + 1] == ".":
+        return None  # "paid 24.11.": a date
+    return entity(start, end, cur.default)

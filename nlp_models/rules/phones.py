@@ -29,11 +29,13 @@ _DOUBLE_ZERO = re.compile(r"(?<![\w+])00(?=\s?\(?[1-9])")
 
 # Digit groups joined by one space, dash, dot or slash; an optional "(area)" first.
 _RUN = re.compile(
-    r"(?<![\w#$€£¥₹+.,/:@'’-])"
+    r"(?=[\d(])(?<![\w#$€£¥₹+.,/:@'’-])"
     r"(?:\(\d{1,5}\)[ .\-]?)?\d+(?:(?:[ .\-\u00a0]|\s?/\s?)\d+)*"
     r"(?![\w'’]|[.,]\d)"
 )
 _GROUPS = re.compile(r"\d+")
+# Seven digits with at most a few separators between them: worth looking for a national number.
+_SEVEN_DIGITS = re.compile(r"\d(?:[ .\-/()\u00a0]{0,3}\d){6}")
 
 _ID_BEFORE = re.compile(
     r"(?:order|ord|invoice|inv|po|p\.o\.|ticket|tkt|case|issue|ref|reference|id|sku|item|part"
@@ -159,6 +161,8 @@ def find_phones(text: str) -> list[Entity]:
                     taken.append((start, end))
                 break
 
+    if _SEVEN_DIGITS.search(text) is None:
+        return found
     for m in _RUN.finditer(text):
         if not free(*m.span()):
             continue

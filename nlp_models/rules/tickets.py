@@ -10,35 +10,45 @@ from __future__ import annotations
 import re
 
 from nlp_models.labels import EntityLabel
-from nlp_models.rules.lexicon import FOLLOWED_BY_UNIT
+from nlp_models.rules.lexicon import FOLLOWED_BY_UNIT, word_set
 from nlp_models.types import Entity
 
 _NO = r"(?:\s*(?:no\.?|nr\.?|num(?:ber)?\.?|id|#)(?=\s*#?\s*\d))?\s*[:#]?\s*"
 # Strong cue words take any number of digits; weak ones ("issue", "case") need three or more.
 _CUED = re.compile(
-    rf"(?<!\w)(?P<cue>tickets?|tkts?|tix|support\s+tickets?|cases?|issues?|incidents?|inc"
+    rf"(?=[tcisbrTCISBR])(?<!\w)(?P<cue>tickets?|tkts?|tix|support\s+tickets?|cases?|issues?|incidents?|inc"
     rf"|support\s+requests?|service\s+requests?|sr|bugs?|requests?|req){_NO}"
     rf"(?P<id>\d{{1,10}})(?![\d\w]|[.,]\d|\s*%)",
     re.IGNORECASE,
 )
 # TKT-1042, CASE-1042, INC1042 (the id glued to its prefix).
-_PREFIXED = re.compile(r"(?<![\w-])(?:tkt|ticket|case|inc|sr)[-_#]?(?P<id>\d{2,10})(?!\w|-\w)", re.IGNORECASE)
-_HASH = re.compile(r"(?<![\w&#])#\s?(?P<id>\d{3,10})(?![\w-]|[.,]\d)")
+_PREFIXED = re.compile(r"(?=[tcisTCIS])(?<![\w-])(?:tkt|ticket|case|inc|sr)[-_#]?(?P<id>\d{2,10})(?!\w|-\w)", re.IGNORECASE)
+_HASH = re.compile(r"(?=#)(?<![\w&#])#\s?(?P<id>\d{3,10})(?![\w-]|[.,]\d)")
 # "tickets 1042, 1043 and #1044"
 _MORE = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b|\+)\s*#?(?P<id>\d{2,10})(?![\d\w]|[.,]\d)", re.IGNORECASE)
 _NOT_TICKET_BEFORE = re.compile(
-    r"(?:order|orders|ord|invoice|inv|po|p\.o\.?|purchase\s+order|receipt|quote|quotation"
+    r"(?<!\w)(?:order|orders|ord|invoice|inv|po|p\.o\.?|purchase\s+order|receipt|quote|quotation"
     r"|shipment|delivery|tracking|sku|item|part|ref|reference|account|acct|room|task|todo"
     r"|to-do|reminder|follow[\s-]?up|f/u|step|pr|pull\s+request|table|store|branch|no|rank"
     r"|ranked|number|top)\.?\s*(?:no\.?|nr\.?|number|num)?\s*[:#]?\s*$",
     re.IGNORECASE,
 )
+_IN_CASE = re.compile(r"(?<!\w)(?:in|any)\s+$", re.IGNORECASE)
 _WEAK_CUES = {"issue", "issues", "case", "cases", "request", "requests", "req", "bug", "bugs",
               "inc", "sr", "incident", "incidents"}
 
 
+_GATE_WORDS = frozenset({
+    "ticket", "tickets", "tkt", "tkts", "tix", "case", "cases", "issue", "issues", "incident",
+    "incidents", "inc", "request", "requests", "req", "sr", "bug", "bugs",
+})
+_DIGIT = re.compile(r"\d")
+
+
 def find_tickets(text: str) -> list[Entity]:
-    if not any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text) is None:
+        return []
+    if "#" not in text and _GATE_WORDS.isdisjoint(word_set(text)):
         return []
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
@@ -64,6 +74,8 @@ def find_tickets(text: str) -> list[Entity]:
         weak = cue in _WEAK_CUES
         if weak and len(ident) < 3:
             continue
+        if cue == "case" and _IN_CASE.search(text, max(0, m.start() - 5), m.start()):
+            continue  # "in case 2026 …"
         if FOLLOWED_BY_UNIT.match(text, m.end()):
             continue  # "case 3 days ago", "ticket 2 hours"
         add(m.start(), m.end(), ident)

@@ -1,0 +1,88 @@
+"""The language pipeline as handlers will use it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from scipy.special import softmax
+
+from nlp_models.evaluation import evaluate, read_gold
+from nlp_models.intent_classifier import IntentClassifier
+from nlp_models.labels import EntityLabel, Intent
+from nlp_models.pipeline import NluPipeline
+from nlp_models.training_data import HELDOUT_FILE
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+UTC = ZoneInfo("UTC")
+
+
+def pairs(result) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return {(e.label.value, e.value) for e in result.entities}
+
+
+def test_held_out_file_meets_the_targets(nlu: NluPipeline) -> None:
+    """The honest measure: hand-written messages never used for training or tuning."""
+    report = evaluate(nlu, read_gold(HELDOUT_FILE))
+    assert report["examples"] == 400
+    assert report["intent_accuracy"] >= 0.95, report["confusions"]
+    assert report["entity_micro"]["f1"] >= 0.90, report["entities"]
+
+
+def test_known_names_find_a_customer_the_model_never_saw(nlu: NluPipeline) -> None:
+    text = "what's up with zyxqor plc and wbtkl?"
+    assert ("ORG", "zyxqor plc") not in pairs(nlu.parse(text, NOW, UTC))
+    known = nlu.known_names({EntityLabel.ORG: ["Zyxqor PLC", "Wbtkl"]})
+    result = nlu.parse(text, NOW, UTC, known_names=known)
+    assert result.intent is Intent.SHOW_CUSTOMER
+    assert {("ORG", "zyxqor plc"), ("ORG", "wbtkl")} <= pairs(result)
+
+
+def test_dates_point_backward_for_what_happened_and_forward_for_what_is_due(nlu: NluPipeline) -> None:
+    logged = nlu.parse("met Amara Diallo at Kivu Coffee on tuesday", NOW, UTC)
+    assert logged.intent is Intent.LOG_INTERACTION
+    assert ("DATE", "2026-11-17") in pairs(logged)
+    todo = nlu.parse("remind me to call Amara on tuesday", NOW, UTC)
+    assert todo.intent is Intent.SCHEDULE_FOLLOWUP
+    assert ("DATE", "2026-11-24") in pairs(todo)
+
+
+def test_words_become_stage_or_metric_only_where_they_mean_it(nlu: NluPipeline) -> None:
+    deal = nlu.parse("we lost the Globex deal, they went with a competitor", NOW, UTC)
+    assert deal.intent is Intent.UPDATE_DEAL
+    assert ("STAGE", "lost") in pairs(deal)
+    ticket = nlu.parse("i lost my password and cant log in", NOW, UTC)
+    assert ticket.intent is Intent.OPEN_TICKET
+    assert not any(e.label is EntityLabel.STAGE for e in ticket.entities)
+    report = nlu.parse("sales this month by rep", NOW, UTC)
+    assert report.intent is Intent.REPORT
+    assert {("METRIC", "sales"), ("DATE", "2026-11-01/2026-11-30")} <= pairs(report)
+
+
+def test_unsure_messages_become_out_of_scope(nlu: NluPipeline) -> None:
+    for text in ["qwzx vbnmp trrrk", "book me a flight to Lisbon on friday", "what's the weather in Oslo"]:
+        assert nlu.parse(text, NOW, UTC).intent is Intent.OUT_OF_SCOPE, text
+
+
+def test_threshold_turns_low_confidence_into_the_fallback() -> None:
+    texts = ["hello there", "hi", "hey", "good morning", "bye now", "see you", "goodbye", "later"] * 3
+    labels = ["greet"] * 4 + ["bye"] * 4
+    clf = IntentClassifier(fallback_label="oos").fit(texts, labels * 3)
+    confident = clf.predict("hello")
+    assert confident.label == "greet"
+    clf.threshold = confident.confidence + 1e-6
+    rejected = clf.predict("hello")
+    assert rejected.label == "oos" and rejected.runner_up == "greet"
+
+
+def test_threshold_is_tuned_on_held_out_margins() -> None:
+    clf = IntentClassifier(fallback_label="oos")
+    clf.classes_ = np.array(["a", "b", "oos"])
+    # Confident in-scope rows and unsure out-of-scope rows: the tuned threshold separates them.
+    margins = np.array([[2.0, -1, -1]] * 8 + [[0.1, 0.0, -0.2]] * 2 + [[-1, 2.0, -1]] * 8)
+    gold = ["a"] * 8 + ["oos"] * 2 + ["b"] * 8
+    clf.calibrate(margins, gold)
+    confidence = softmax(margins * clf.temperature, axis=1).max(axis=1)
+    assert (confidence[8:10] < clf.threshold).all()
+    assert (confidence[:8] >= clf.threshold).all() and (confidence[10:] >= clf.threshold).all()
