@@ -67,8 +67,8 @@ def train(train_dir: Path = TRAIN_DIR, out_dir: Path | None = None, log: Log = _
     intent_s = time.perf_counter() - started
     log(f"intent classifier trained in {intent_s:.1f}s {calibration}")
 
-    entity_examples = [e for e in examples if e.spans] + generate_entity_examples(train_dir)
-    entity_examples += [e for e in examples if not e.spans][: len(entity_examples) // 4]
+    # Every intent example teaches the recogniser, those without names as negatives.
+    entity_examples = examples + generate_entity_examples(train_dir)
     log(f"entity examples: {len(entity_examples)}")
     ner = train_entity_recognizer(entity_examples, log=False)
     ner_s = time.perf_counter() - started - intent_s
