@@ -1,23 +1,87 @@
-"""Intent classifier: TF-IDF word and character n-grams into a linear SVM.
+"""Intent classifier: TF-IDF word and character n-grams into two linear models, averaged.
 
-Chosen by measurement against scikit-learn logistic regression, Crammer-Singer SVM, ridge,
-SGD and feature variants on the four public benchmarks (see the README's NLU section);
-the linear SVM was at least as accurate everywhere and the fastest to train and to run.
+Features (unchanged): word 1-2-grams and char_wb 2-5-grams, TF-IDF with sublinear tf, L2 per
+block. Models: a Crammer-Singer multi-class linear SVM (C=0.5) and a multinomial logistic
+regression (C=10) on the same features; each one's decision values are divided by their
+standard deviation on the training data, then averaged. Both are linear, so the average is
+one weight matrix and one message still costs one sparse dot product (`_SingleMessageScorer`,
+equal to the batch path to ~1e-14).
 
-Confidence is a softmax over the SVM margins with one temperature fitted on held-out
-margins (out-of-fold on our own data, the validation split on public data), and a
-threshold tuned on the same held-out margins turns unsure messages into the fallback
-intent. Nothing is tuned on the test data.
+Compared on validation data only (benchmarks/nlu_classifier_compare.py): the official val
+splits of CLINC150, HWU64 and SNIPS, 3-fold cross-validation on BANKING77's train split
+(it has no val split). In-scope accuracy %, argmax, no fallback threshold:
+
+| variant                                  | CLINC150 | BANKING77 | HWU64 | SNIPS | mean  |
+|------------------------------------------|----------|-----------|-------|-------|-------|
+| one-vs-rest LinearSVC C=0.5 (before)     | 93.13    | 89.92     | 90.43 | 98.57 | 93.01 |
+| ovr SVM C=0.35 / C=1                     | 92.93 / 93.27 | 89.77 / 89.95 | 90.33 / 90.15 | 98.43 / 98.57 | 92.86 / 92.98 |
+| ovr SVM + snowball-stemmed words 1-2     | 93.10    | 89.70     | 90.43 | 98.57 | 92.95 |
+| ovr SVM + char 3-6 across word bounds    | 93.27    | 89.87     | 90.24 | 98.57 | 92.99 |
+| ovr SVM + stems + char 3-6               | 93.20    | 89.78     | 90.61 | 98.57 | 93.04 |
+| ovr SVM, words 1-3                       | 93.00    | 89.75     | 90.43 | 98.57 | 92.94 |
+| ovr SVM, char_wb 1-4 / 3-6               | 93.20 / 92.83 | 90.15 / 89.60 | 90.24 / 90.33 | 98.57 / 98.43 | 93.04 / 92.80 |
+| ovr SVM, word block x1.5 / char x1.5     | 93.17 / 93.07 | 89.73 / 89.98 | 90.52 / 90.43 | 98.57 / 98.57 | 93.00 / 93.01 |
+| ovr SVM + word-dropout copy (p=0.15)     | 92.90    | 89.25     | 89.87 | 98.29 | 92.58 |
+| NB-SVM (per-class log-count ratios)      | 90.57    | 87.82     | 88.20 | 98.43 | 91.25 |
+| SGD modified_huber (averaged)            | 92.20    | 88.25     | 90.15 | 98.29 | 92.22 |
+| logistic regression C=10 / C=30          | 92.70 / 92.93 | 90.06 / 90.11 | 91.54 / 91.54 | 98.57 / 98.43 | 93.22 / 93.25 |
+| Crammer-Singer SVM C=0.5 / C=1           | 93.50 / 93.40 | 90.16 / 90.02 | 90.80 / 91.45 | 98.43 / 98.43 | 93.22 / 93.33 |
+| ovr SVM + logistic regression C=30       | 93.10    | 90.26     | 91.45 | 98.57 | 93.34 |
+| CS SVM + logistic regression C=30        | 93.50    | 90.47     | 91.82 | 98.43 | 93.55 |
+| **CS SVM + logistic regression C=10**    | 93.53    | 90.49     | 91.82 | 98.43 | 93.57 |
+| CS SVM + ovr SVM + logistic regr. C=10   | 93.43    | 90.30     | 91.54 | 98.57 | 93.46 |
+
+Out of scope. Confidence is a softmax over the averaged margins with one temperature fitted
+on held-out margins (out-of-fold on our own data, the validation split on public data); below
+a threshold, tuned on the same held-out margins, the message becomes the fallback intent.
+The threshold maximises expected accuracy on traffic of which a stated share `oos_prior`
+(default 5 %, one message in twenty) is out of scope: (1 - prior) x in-scope accuracy +
+prior x fallback recall. The old rule (balanced mean, i.e. a 50 % prior) rejected far too
+much (CLINC150 test 85.4 % in-scope / 89.7 % oos recall). The threshold is never below the
+0.5 % quantile of the confidences of correctly answered held-out messages: on our data the
+trained out_of_scope class already catches the held-out fallback examples, the prior alone
+asks for no threshold, and gibberish ("qwzx vbnmp trrrk", confidence 0.14) got an intent;
+the floor (0.205 there) rejects it. On CLINC150 it does not bind (val floor 0.226 < 0.248).
+
+Rejection scores, CLINC150 val, oos recall at in-scope >= 92.0 / 92.5 / 93.0 %, chosen
+model: max softmax probability 73/67/64 (used), top-1 margin 75/68/57, energy 75/63/52, top-1 minus top-2 margin 60/54/49, nearest-neighbour
+cosine 47/42/41, nearest-centroid cosine 46/41/36, rank-sum of max probability and 5-nn
+cosine 69/59/50 (old model, max probability: 68/62/49). A second-stage in/out binary
+classifier (Larson et al.'s oos-binary) added to max probability by rank: 70-78/64-71/57-60
+depending on its weight, not better at the 93 % point, so not used. The prior's val
+operating points (in-scope / oos recall, with the floor): 0-2 % 93.1/63 (the floor binds,
+0.226), 5 % 93.0/64 (0.248), 10 % 92.2/73, 20 % 90.5/84, 50 % 86.8/91.
+
+Test splits, measured once for this final choice (`nlp_models.benchmark.run_benchmark`, one
+core), before -> after: CLINC150 in-scope 92.7 -> 93.1 with no threshold; with the val-chosen
+threshold 92.6 in-scope / 57.0 % oos recall (old model at a similar point: 92.2 / 53);
+BANKING77 91.2 -> 92.1; HWU64 88.5 -> 87.9; SNIPS 97.86 -> 97.71 (one utterance). The
+validation gains did not carry over to HWU64 and SNIPS (val 1,076 / 700 utterances; one
+utterance is 0.09 / 0.14 points). The threshold floor was added after this test run (for
+our own data); CLINC150's val threshold did not move and a rerun gave the same figures.
+CLINC150 training 54-62 s on one core (fit + val margins +
+calibration); one message 0.16-0.22 ms p50, 0.3-0.54 ms p99. Nothing is tuned on test data.
+
+Our own data (25 intents, 3,405 examples, 5-fold out-of-fold calibration; data/heldout.jsonl
+only measured, never tuned on): classifier alone, held-out intent accuracy 94.5 % with the
+calibrated threshold (old model: 94.0 % argmax, 89.5 % with its balanced-rule threshold);
+through the pipeline (`nlp_models.evaluation`) 94.25 % (old: 89.25 %). The price is training
+time: fit_with_cv_calibration on our data takes ~28-33 s on one core (old model ~4 s;
+`members=("cs",)` alone ~9 s, held-out 94.5 %, validation mean 93.22 above), so a full
+`nlp_models.build` takes ~82-84 s on one core (old, estimated: ~55 s).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import softmax
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
@@ -25,6 +89,12 @@ from sklearn.svm import LinearSVC
 from nlp_models.text import for_classifier
 
 TEMPERATURES = np.geomspace(0.5, 60.0, 40)
+# Share of out-of-scope messages assumed in live traffic; weights fallback recall when the
+# threshold is chosen. A statement about traffic, not a value tuned on any data.
+OOS_PRIOR = 0.05
+# The threshold is never below the confidence of the least sure 0.5 % of correctly answered
+# held-out messages (see _best_threshold): a floor for inputs unlike any held-out example.
+FLOOR_QUANTILE = 0.005
 
 
 def _features() -> FeatureUnion:
@@ -46,6 +116,55 @@ def _features() -> FeatureUnion:
     )
 
 
+class _AveragedLinearModel:
+    """Crammer-Singer SVM and logistic regression, margins scaled to unit spread, averaged.
+
+    Each member's decision values on the training data give its scale (their standard
+    deviation); the average of the scaled members is again linear: `coef_`, `intercept_`.
+    """
+
+    def __init__(self, c: float = 0.5, lr_c: float = 10.0, members: Sequence[str] = ("cs", "lr")):
+        self.c = c
+        self.lr_c = lr_c
+        self.members = tuple(members)
+
+    def _member(self, name: str) -> object:
+        if name == "cs":
+            return LinearSVC(C=self.c, multi_class="crammer_singer", tol=1e-3)
+        if name == "ovr":
+            return LinearSVC(C=self.c)
+        if name == "lr":
+            return LogisticRegression(C=self.lr_c, max_iter=100)
+        raise ValueError(f"unknown member {name!r}")
+
+    def fit(self, x, y) -> _AveragedLinearModel:
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        n = len(self.classes_)
+        coef = np.zeros((n, x.shape[1]))
+        intercept = np.zeros(n)
+        for name in self.members:
+            model = self._member(name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(x, y)  # type: ignore[attr-defined]
+            w = np.asarray(model.coef_, dtype=np.float64)  # type: ignore[attr-defined]
+            b = np.asarray(model.intercept_, dtype=np.float64).ravel()  # type: ignore[attr-defined]
+            if w.shape[0] == 1 and n == 2:  # binary: one column for the second class
+                w, b = np.vstack([-w, w]) / 2, np.concatenate([-b, b]) / 2
+            if b.size == 1 and n > 1:
+                b = np.full(n, b[0])
+            scale = float(np.asarray(x @ w.T + b).std()) or 1.0
+            coef += w / scale
+            intercept += b / scale
+        self.coef_ = coef / len(self.members)
+        self.intercept_ = intercept / len(self.members)
+        return self
+
+    def decision_function(self, x) -> np.ndarray:
+        return np.asarray(x @ self.coef_.T) + self.intercept_
+
+
 @dataclass(frozen=True, slots=True)
 class Prediction:
     label: str
@@ -56,18 +175,30 @@ class Prediction:
 class IntentClassifier:
     """fit(texts, labels) → predict(text) with a tuned fallback threshold."""
 
-    def __init__(self, fallback_label: str | None = None, c: float = 0.5) -> None:
+    def __init__(
+        self,
+        fallback_label: str | None = None,
+        c: float = 0.5,
+        lr_c: float = 10.0,
+        oos_prior: float = OOS_PRIOR,
+        members: Sequence[str] = ("cs", "lr"),
+        floor_quantile: float = FLOOR_QUANTILE,
+    ) -> None:
         self.fallback_label = fallback_label
+        self.floor_quantile = floor_quantile
         self.c = c
+        self.lr_c = lr_c
+        self.oos_prior = oos_prior
+        self.members = tuple(members)
         self.features = _features()
-        self.model = LinearSVC(C=c)
+        self.model = _AveragedLinearModel(c, lr_c, self.members)
         self.temperature = 10.0
         self.threshold = 0.0
         self.classes_: np.ndarray = np.array([])
 
     # -- training -------------------------------------------------------------------------
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "IntentClassifier":
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
         x = self.features.fit_transform([for_classifier(t) for t in texts])
         self.model.fit(x, list(labels))
         self.classes_ = self.model.classes_
@@ -78,10 +209,7 @@ class IntentClassifier:
         if len(texts) == 1:
             return self._scorer.margins(for_classifier(texts[0]))[None, :]
         x = self.features.transform([for_classifier(t) for t in texts])
-        scores = self.model.decision_function(x)
-        if scores.ndim == 1:  # two classes: sklearn gives one column
-            scores = np.stack([-scores, scores], axis=1)
-        return np.asarray(scores)
+        return self.model.decision_function(x)
 
     def calibrate(
         self, margins: np.ndarray, gold: Sequence[str], classes: np.ndarray | None = None
@@ -106,24 +234,38 @@ class IntentClassifier:
         return {"temperature": self.temperature, "threshold": self.threshold}
 
     def _best_threshold(self, conf: np.ndarray, pred: np.ndarray, gold: np.ndarray) -> float:
-        """Threshold with the best held-out accuracy, fallback counted as a class.
+        """Threshold with the best expected accuracy under the stated out-of-scope prior.
 
-        Where the fallback is rare in the held-out data the plain accuracy would never
-        reject, so in-scope accuracy and fallback recall are averaged (balanced).
+        Messages below the threshold become the fallback. Score = (1 - prior) x accuracy on
+        held-out messages whose gold is not the fallback (a wrongly rejected one counts as
+        an error) + prior x the share of fallback messages that end up as the fallback
+        (rejected, or predicted as the fallback class when it is trained). Independent of
+        how many fallback messages the held-out set happens to have. Ties: the lowest.
+
+        Held-out fallback examples only stand for the out-of-scope messages that resemble
+        them; where a trained fallback class already catches those, the score never asks
+        for a threshold and gibberish would get an intent. So the threshold is at least the
+        confidence below which `floor_quantile` (0.5 %, one in 200) of the correctly
+        answered held-out messages fall: less sure than that is no answer.
         """
         if self.fallback_label is None:
             return 0.0
         is_oos = gold == self.fallback_label
-        best_score, best_threshold = -1.0, 0.0
-        for threshold in np.unique(np.round(conf, 3)):
-            final = np.where(conf < threshold, self.fallback_label, pred)
-            correct = final == gold
-            in_acc = correct[~is_oos].mean() if (~is_oos).any() else 1.0
-            oos_rec = correct[is_oos].mean() if is_oos.any() else 1.0
-            score = (in_acc + oos_rec) / 2 if is_oos.mean() < 0.2 else correct.mean()
-            if score > best_score:
-                best_score, best_threshold = score, float(threshold)
-        return best_threshold
+        in_conf = conf[~is_oos]
+        in_right = pred[~is_oos] == gold[~is_oos]
+        floor = 0.0
+        if self.floor_quantile > 0 and in_right.any():
+            floor = float(np.quantile(in_conf[in_right], self.floor_quantile, method="lower"))
+        if not is_oos.any():
+            return floor
+        oos_conf = conf[is_oos]
+        oos_as_fallback = pred[is_oos] == self.fallback_label
+        candidates = np.concatenate([[0.0], np.unique(conf)])
+        # accepted in-scope message is right iff conf >= threshold and pred right
+        in_acc = np.array([(in_right & (in_conf >= t)).mean() for t in candidates])
+        oos_rec = np.array([(oos_as_fallback | (oos_conf < t)).mean() for t in candidates])
+        score = (1.0 - self.oos_prior) * in_acc + self.oos_prior * oos_rec
+        return max(float(candidates[int(np.argmax(score))]), floor)
 
     def fit_with_cv_calibration(
         self, texts: Sequence[str], labels: Sequence[str], folds: int = 5, seed: int = 0
@@ -135,7 +277,14 @@ class IntentClassifier:
         oof = np.zeros((len(texts_list), len(self.classes_)))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         for train_idx, test_idx in splitter.split(texts_list, labels_arr):
-            fold = IntentClassifier(self.fallback_label, self.c)
+            fold = IntentClassifier(
+                self.fallback_label,
+                self.c,
+                self.lr_c,
+                self.oos_prior,
+                self.members,
+                self.floor_quantile,
+            )
             fold.fit([texts_list[i] for i in train_idx], labels_arr[train_idx])
             fold_margins = fold.margins([texts_list[i] for i in test_idx])
             cols = [int(np.where(self.classes_ == c)[0][0]) for c in fold.classes_]
@@ -166,28 +315,23 @@ class IntentClassifier:
 
 
 class _SingleMessageScorer:
-    """The fitted features and SVM, evaluated for one message without sklearn's overhead.
+    """The fitted features and linear model, evaluated for one message without sklearn.
 
     sklearn's transform validates and builds sparse matrices per call (about 4 ms for one
     message); a chat bot scores one message at a time, so the same arithmetic is done here
-    directly: sublinear tf, idf, L2 per block, then the SVM's weights. A test checks it
-    against sklearn's own decision_function.
+    directly: sublinear tf, idf, L2 per block, then the averaged weights. A check compares
+    it with the batch path (`margins` of several messages).
     """
 
-    def __init__(self, features: FeatureUnion, model: LinearSVC) -> None:
+    def __init__(self, features: FeatureUnion, model: _AveragedLinearModel) -> None:
         self.blocks: list[tuple[object, dict[str, int], np.ndarray, int]] = []
         offset = 0
         for _, vectorizer in features.transformer_list:
             vocab = vectorizer.vocabulary_
             self.blocks.append((vectorizer.build_analyzer(), vocab, vectorizer.idf_, offset))
             offset += len(vocab)
-        coef = model.coef_
-        intercept = model.intercept_
-        if coef.shape[0] == 1:  # two classes
-            coef = np.vstack([-coef, coef])
-            intercept = np.concatenate([-intercept, intercept])
-        self.weights = np.ascontiguousarray(coef.T, dtype=np.float64)
-        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.weights = np.ascontiguousarray(model.coef_.T, dtype=np.float64)
+        self.intercept = np.asarray(model.intercept_, dtype=np.float64)
 
     def margins(self, cleaned: str) -> np.ndarray:
         scores = self.intercept.copy()

@@ -1,0 +1,65 @@
+"""The single-message scorer must give the batch path's margins (averaged CS SVM + LR)."""
+
+import numpy as np
+from scipy.special import softmax
+
+from nlp_models.intent_classifier import IntentClassifier
+
+TEXTS = {
+    "greet": ["hi there", "hello", "good morning team", "hey bot", "hiya", "morning!"],
+    "report": [
+        "sales report for q3",
+        "show pipeline this month",
+        "csat last week",
+        "report on tickets",
+        "revenue ytd please",
+        "churn risk report",
+    ],
+    "out_of_scope": [
+        "tell me a joke",
+        "weather in Berlin?",
+        "play some music",
+        "book a flight",
+        "what is the meaning of life",
+        "order pizza",
+    ],
+}
+
+
+def _data():
+    texts = [t for ts in TEXTS.values() for t in ts]
+    labels = [label for label, ts in TEXTS.items() for _ in ts]
+    return texts, labels
+
+
+def test_single_message_equals_batch() -> None:
+    texts, labels = _data()
+    clf = IntentClassifier(fallback_label="out_of_scope").fit(texts, labels)
+    probe = texts + ["Hello, show me the sales report", "xyz", "", "<@U123> pipeline?"]
+    batch = clf.margins(probe)
+    single = np.vstack([clf.margins([t]) for t in probe])
+    assert np.abs(batch - single).max() < 1e-9
+
+
+def test_two_classes_and_calibration() -> None:
+    texts, labels = _data()
+    keep = [i for i, lab in enumerate(labels) if lab != "report"]
+    clf = IntentClassifier(fallback_label="out_of_scope")
+    clf.fit([texts[i] for i in keep], [labels[i] for i in keep])
+    assert clf.margins(["hello"]).shape == (1, 2)
+    assert np.abs(clf.margins(["hello", "joke"])[0] - clf.margins(["hello"])[0]).max() < 1e-9
+    cal = clf.fit_with_cv_calibration(texts, labels, folds=2)
+    assert cal["temperature"] > 0 and 0.0 <= cal["threshold"] <= 1.0
+    assert clf.predict("good morning").label in TEXTS
+
+
+def test_threshold_floor_without_held_out_fallback_examples() -> None:
+    clf = IntentClassifier(fallback_label="oos")
+    clf.classes_ = np.array(["a", "b", "oos"])
+    # No out-of-scope rows held out: the threshold is the floor, the 0.5 % quantile of the
+    # confidences of correct answers (here the least sure correct one), not zero.
+    margins = np.array([[2.0, -1, -1]] * 100 + [[0.2, 0.0, -0.2]] + [[-1, 2.0, -1]] * 99)
+    gold = ["a"] * 101 + ["b"] * 99
+    clf.calibrate(margins, gold)
+    conf = np.sort(softmax(margins * clf.temperature, axis=1).max(axis=1))
+    assert clf.threshold == conf[0] > 0
