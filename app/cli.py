@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -48,7 +48,7 @@ def _now(value: str | None) -> datetime | None:
     except ValueError:
         typer.echo(f"chatcrm: --now {value!r} is not an ISO date-time like 2026-11-22T10:00:00", err=True)
         raise typer.Exit(2) from None
-    return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
 
 
 def _stdin_lines():  # type: ignore[no-untyped-def]
@@ -64,8 +64,8 @@ def _emit(obj: object) -> None:
 
 @nlu_app.command("parse")
 def nlu_parse(
-    now: Annotated[Optional[str], typer.Option(help="message time, ISO; naive means UTC; default: the clock")] = None,
-    tz: Annotated[Optional[str], typer.Option(help="the user's time zone (IANA); default CRM_TIMEZONE")] = None,
+    now: Annotated[str | None, typer.Option(help="message time, ISO; naive means UTC; default: the clock")] = None,
+    tz: Annotated[str | None, typer.Option(help="the user's time zone (IANA); default CRM_TIMEZONE")] = None,
 ) -> None:
     """Read one message a line on stdin; write one JSON parse a line on stdout."""
     settings = _settings()
@@ -73,14 +73,14 @@ def nlu_parse(
     fixed_now = _now(now)
     pipeline = build_nlu(settings)
     for line in _stdin_lines():
-        message_now = fixed_now or datetime.now(timezone.utc)
+        message_now = fixed_now or datetime.now(UTC)
         _emit(pipeline.parse(line, now=message_now, tz=zone).as_json())
 
 
 @nlu_app.command("train")
 def nlu_train(
-    data: Annotated[Optional[Path], typer.Option(help="training data folder (default: nlp_models/data/train)")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="model folder (default: CRM_NLU_MODEL_DIR or var/nlu)")] = None,
+    data: Annotated[Path | None, typer.Option(help="training data folder (default: nlp_models/data/train)")] = None,
+    out: Annotated[Path | None, typer.Option(help="model folder (default: CRM_NLU_MODEL_DIR or var/nlu)")] = None,
 ) -> None:
     """Build the language model from the training data."""
     from nlp_models.build import build
@@ -141,7 +141,7 @@ def nlu_benchmark(
 
 @nlu_app.command("shell")
 def nlu_shell(
-    tz: Annotated[Optional[str], typer.Option(help="time zone for dates (IANA)")] = None,
+    tz: Annotated[str | None, typer.Option(help="time zone for dates (IANA)")] = None,
 ) -> None:
     """Type a message, see the intent, confidence and entities (for debugging the bot)."""
     settings = _settings()
@@ -162,7 +162,7 @@ def nlu_shell(
         if not line.strip():
             continue
         started = time.perf_counter()
-        result = pipeline.parse(line, now=datetime.now(timezone.utc), tz=zone)
+        result = pipeline.parse(line, now=datetime.now(UTC), tz=zone)
         elapsed = (time.perf_counter() - started) * 1000
         typer.echo(f"  intent: {result.intent.value}  ({result.confidence:.2f}, {elapsed:.1f} ms)")
         for e in result.entities:

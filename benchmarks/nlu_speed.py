@@ -12,27 +12,27 @@ import os
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
-from zoneinfo import ZoneInfo  # noqa: E402
+import argparse
+import gc
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from config import load_settings  # noqa: E402
-from nlp_models.build import build, ensure_model, load_pipeline  # noqa: E402
-from nlp_models.evaluation import read_gold  # noqa: E402
-from nlp_models.training_data import HELDOUT_FILE  # noqa: E402
+from config import load_settings
+from nlp_models.build import build, ensure_model, load_pipeline
+from nlp_models.evaluation import read_gold
+from nlp_models.training_data import HELDOUT_FILE
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -56,7 +56,7 @@ def main() -> None:
     result["load_s"] = round(time.perf_counter() - started, 3)
 
     messages = [g.text for g in read_gold(HELDOUT_FILE)]
-    now = datetime(2026, 11, 22, 10, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 10, tzinfo=UTC)
     tz = ZoneInfo("Europe/Berlin")
     for text in messages[:50]:  # warm caches
         pipeline.parse(text, now, tz)

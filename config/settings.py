@@ -17,8 +17,7 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 
 # ISO 4217 codes the money rules and the CRM accept as the default currency.
 KNOWN_CURRENCIES = frozenset(
-    "USD EUR GBP JPY CNY INR CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF BRL MXN ZAR SGD HKD KRW "
-    "TRY AED SAR ILS RUB UAH NGN KES EGP THB IDR MYR PHP VND ARS CLP COP PEN".split()
+    ["USD", "EUR", "GBP", "JPY", "CNY", "INR", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "BRL", "MXN", "ZAR", "SGD", "HKD", "KRW", "TRY", "AED", "SAR", "ILS", "RUB", "UAH", "NGN", "KES", "EGP", "THB", "IDR", "MYR", "PHP", "VND", "ARS", "CLP", "COP", "PEN"]
 )
 
 
@@ -79,7 +78,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Settings":
+    def _consistent(self) -> Settings:
         if self.telegram_webhook_url and not self.telegram_webhook_secret:
             raise ValueError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set")
         if bool(self.slack_bot_token) != bool(self.slack_signing_secret):

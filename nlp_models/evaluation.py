@@ -12,14 +12,14 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from nlp_models.pipeline import NluPipeline
 
-DEFAULT_NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+DEFAULT_NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def read_gold(path: Path) -> list[GoldExample]:
             row = json.loads(line)
             now = datetime.fromisoformat(row["now"]) if row.get("now") else DEFAULT_NOW
             if now.tzinfo is None:
-                now = now.replace(tzinfo=timezone.utc)
+                now = now.replace(tzinfo=UTC)
             examples.append(
                 GoldExample(
                     text=row["text"],
@@ -120,10 +120,13 @@ def evaluate(pipeline: NluPipeline, examples: Iterable[GoldExample]) -> dict[str
 
 
 def format_report(report: dict[str, Any]) -> str:
+    micro = report["entity_micro"]
     lines = [
-        f"examples: {report['examples']}   intent accuracy: {report['intent_accuracy']:.4f}   "
-        f"entity micro P/R/F1: {report['entity_micro']['precision']:.4f} / "
-        f"{report['entity_micro']['recall']:.4f} / {report['entity_micro']['f1']:.4f}",
+        (
+            f"examples: {report['examples']}   intent accuracy: {report['intent_accuracy']:.4f}   "
+            f"entity micro P/R/F1: {micro['precision']:.4f} / {micro['recall']:.4f} / "
+            f"{micro['f1']:.4f}"
+        ),
         "",
         f"{'intent':<20} {'prec':>6} {'rec':>6} {'f1':>6} {'n':>5}",
     ]

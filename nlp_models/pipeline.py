@@ -12,7 +12,7 @@ Order of work for one message:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from spacy.language import Language
@@ -67,9 +67,9 @@ class NluPipeline:
         known_names: NamesArg = None,
     ) -> ParseResult:
         tz = tz or self.default_tz
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if now.tzinfo is None:  # a naive message time is UTC, like every stored time
-            now = now.replace(tzinfo=timezone.utc)
+            now = now.replace(tzinfo=UTC)
         head = safe_text(text[:MAX_UNDERSTOOD_CHARS])
         if not any(ch.isalnum() for ch in head):
             return ParseResult(text, Intent.OUT_OF_SCOPE, 0.0, ())

@@ -27,7 +27,7 @@ class Entity:
             "value": self.value,
         }
 
-    def overlaps(self, other: "Entity") -> bool:
+    def overlaps(self, other: Entity) -> bool:
         return self.start < other.end and other.start < self.end
 
 

@@ -27,5 +27,5 @@ def run_chatcrm(*args: str, stdin: bytes = b"", env: dict[str, str] | None = Non
     """Run the installed `chatcrm` program as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [CHATCRM, *args], input=stdin, capture_output=True, cwd=ROOT, env=full_env, timeout=timeout
+        [CHATCRM, *args], check=False, input=stdin, capture_output=True, cwd=ROOT, env=full_env, timeout=timeout
     )

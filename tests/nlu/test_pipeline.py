@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -14,7 +14,7 @@ from nlp_models.labels import EntityLabel, Intent
 from nlp_models.pipeline import NluPipeline
 from nlp_models.training_data import HELDOUT_FILE
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 UTC = ZoneInfo("UTC")
 
 
