@@ -37,7 +37,7 @@ from nlp_models.training_data import (
     training_files,
 )
 
-MODEL_FORMAT = 2  # bump when the model code changes what is stored
+MODEL_FORMAT = 3  # bump when the model code changes what is stored
 Log = Callable[[str], None]
 
 

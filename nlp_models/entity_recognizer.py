@@ -50,7 +50,7 @@ def blank_pipeline() -> Language:
 
 
 def train_entity_recognizer(
-    examples: Sequence[Example], epochs: int = 10, seed: int = 7, log: bool = False
+    examples: Sequence[Example], epochs: int = 8, seed: int = 7, log: bool = False
 ) -> Language:
     """Train the recogniser; spans that don't fall on token boundaries are skipped."""
     spacy.util.fix_random_seed(seed)
