@@ -16,7 +16,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.training import Example as SpacyExample
 from spacy.util import filter_spans, minibatch
 
@@ -98,9 +98,5 @@ class KnownNames:
                 self.size += len(patterns)
 
     def spans(self, doc: Doc) -> list[tuple[int, int, EntityLabel]]:
-        found = [doc[s:e] for _, s, e in self.matcher(doc)]
-        labelled = [
-            spacy.tokens.Span(doc, sp.start, sp.end, label=self.matcher.vocab.strings[mid])
-            for (mid, _, _), sp in zip(self.matcher(doc), found)
-        ]
+        labelled = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
         return [(sp.start_char, sp.end_char, EntityLabel(sp.label_)) for sp in filter_spans(labelled)]
