@@ -4,6 +4,12 @@ Train on the official train split, calibrate on the validation split (or out-of-
 margins where a data set has none), score the official test split. CLINC150 reports
 in-scope accuracy and out-of-scope recall (Larson et al. 2019, threshold + oos class);
 `intent_accuracy_no_threshold` is the same model's argmax, with no fallback threshold.
+
+Where the data set has out-of-scope examples, a second operating point answers the question
+"how much out-of-scope recall at a given in-scope accuracy": the highest threshold whose
+in-scope accuracy on the validation split is still >= VAL_IN_SCOPE_TARGET (the goal, 92 %,
+plus half a point for the usual drop from validation to test). The product keeps its own
+prior-weighted threshold; this point is chosen on validation data only, like the other.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import numpy as np
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.public_data import OOS_LABEL, load_public_dataset
 
+VAL_IN_SCOPE_TARGET = 0.925
+
 
 def run_benchmark(dataset: str, data_dir: Path, timing_sample: int = 500) -> dict[str, Any]:
     split = load_public_dataset(dataset, data_dir)
@@ -26,10 +34,16 @@ def run_benchmark(dataset: str, data_dir: Path, timing_sample: int = 500) -> dic
 
     started = time.perf_counter()
     clf = IntentClassifier(fallback_label=OOS_LABEL if has_oos else None)
+    operating_threshold = None
     if split.val:
         clf.fit(texts, labels)
-        val_texts = [t for t, _ in split.val]
-        clf.calibrate(clf.margins(val_texts), [lab for _, lab in split.val])
+        val_margins = clf.margins([t for t, _ in split.val])
+        val_gold = [lab for _, lab in split.val]
+        clf.calibrate(val_margins, val_gold)
+        if has_oos:
+            operating_threshold = clf.threshold_for_in_scope_accuracy(
+                val_margins, val_gold, VAL_IN_SCOPE_TARGET
+            )
     else:
         clf.fit_with_cv_calibration(texts, labels, folds=3)
     train_s = time.perf_counter() - started
@@ -51,6 +65,20 @@ def run_benchmark(dataset: str, data_dir: Path, timing_sample: int = 500) -> dic
         ),
         "train_s": round(train_s, 1),
     }
+    if operating_threshold is not None:
+        predictions = clf.predict_many(test_texts)
+        conf = np.array([p.confidence for p in predictions])
+        accepted = conf >= operating_threshold
+        result["at_val_in_scope_target"] = {
+            "val_in_scope_min": VAL_IN_SCOPE_TARGET,
+            "threshold": round(operating_threshold, 3),
+            "intent_accuracy": round(
+                float(((argmax == gold) & accepted)[in_scope].mean()), 4
+            ),
+            "oos_recall": round(
+                float((~accepted | (argmax == OOS_LABEL))[~in_scope].mean()), 4
+            ),
+        }
     sample = test_texts[:timing_sample]
     times = []
     for text in sample:

@@ -267,6 +267,23 @@ class IntentClassifier:
         score = (1.0 - self.oos_prior) * in_acc + self.oos_prior * oos_rec
         return max(float(candidates[int(np.argmax(score))]), floor)
 
+    def threshold_for_in_scope_accuracy(
+        self, margins: np.ndarray, gold: Sequence[str], min_accuracy: float
+    ) -> float:
+        """The highest threshold whose in-scope accuracy on these held-out margins stays at
+        or above `min_accuracy`: the operating point "most out-of-scope recall at a given
+        in-scope accuracy" (uses the fitted temperature; does not change the classifier)."""
+        gold_arr = np.asarray(gold)
+        probs = softmax(margins * self.temperature, axis=1)
+        conf = probs.max(axis=1)
+        right = (self.classes_[probs.argmax(axis=1)] == gold_arr)[gold_arr != self.fallback_label]
+        in_conf = conf[gold_arr != self.fallback_label]
+        best = 0.0
+        for t in np.unique(conf):
+            if (right & (in_conf >= t)).mean() >= min_accuracy:
+                best = float(t)
+        return best
+
     def fit_with_cv_calibration(
         self, texts: Sequence[str], labels: Sequence[str], folds: int = 5, seed: int = 0
     ) -> dict[str, float]:

@@ -90,3 +90,19 @@ def test_threshold_is_tuned_on_held_out_margins() -> None:
     confidence = softmax(margins * clf.temperature, axis=1).max(axis=1)
     assert (confidence[8:10] < clf.threshold).all()
     assert (confidence[:8] >= clf.threshold).all() and (confidence[10:] >= clf.threshold).all()
+
+
+def test_operating_point_keeps_the_asked_in_scope_accuracy() -> None:
+    clf = IntentClassifier(fallback_label="oos")
+    clf.classes_ = np.array(["a", "b", "oos"])
+    clf.temperature = 1.0
+    # Ten in-scope rows, surest first, all right; the two least sure ones are as unsure as
+    # the out-of-scope rows. 80 % in-scope accuracy allows rejecting exactly those two.
+    sure = [[3.0 - 0.2 * i, 0.0, 0.0] for i in range(8)]
+    margins = np.array(sure + [[0.3, 0.0, 0.0], [0.2, 0.0, 0.0]] + [[0.25, 0.0, 0.0]] * 3)
+    gold = ["a"] * 10 + ["oos"] * 3
+    threshold = clf.threshold_for_in_scope_accuracy(margins, gold, 0.8)
+    confidence = softmax(margins, axis=1).max(axis=1)
+    assert (confidence[:8] >= threshold).all()
+    assert (confidence[8:] < threshold).all()
+    assert clf.threshold_for_in_scope_accuracy(margins, gold, 1.0) <= confidence[9]
