@@ -1,0 +1,223 @@
+"""Companies and contacts: create, update, look up by name (tolerant of case, typos and legal
+suffixes), and the summary of one customer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm_core.cleaning import clean_email, clean_name, clean_phone, name_key
+from crm_core.enums import FollowUpStatus
+from crm_core.errors import InvalidInput
+from crm_core.models import Company, Contact, FollowUp, Interaction, StaffUser
+from crm_core.uow import UnitOfWork, snapshot
+
+T = TypeVar("T", Company, Contact)
+FUZZY_CUTOFF = 86
+MAX_CANDIDATES = 5
+
+
+def _rank(query: str, keyed: Sequence[tuple[int, str]]) -> list[int]:
+    """Ids of the rows whose name key matches `query`: exact, else whole words, else fuzzy."""
+    key = name_key(query)
+    if not key:
+        return []
+    exact = [i for i, k in keyed if k == key]
+    if exact:
+        return exact
+    words = key.split()
+    # "acme" finds "acme logistics"; "jane" finds "jane smith"; "smith" finds "jane smith"
+    by_words = [i for i, k in keyed if all(w in k.split() for w in words)]
+    if by_words:
+        return by_words[:MAX_CANDIDATES]
+    choices = {i: k for i, k in keyed}
+    found = process.extract(key, choices, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, limit=MAX_CANDIDATES)
+    if found:
+        best = found[0][1]
+        # a clearly better match is the answer; near-ties are for the user to pick
+        return [i for _, score, i in found if score >= best - 4]
+    # short names: one typo per five letters ("acne" -> "acme"), on the whole name or its
+    # first words ("globx" -> "globex industries")
+    allowed = max(1, len(key) // 5)
+    n = len(words)
+    typo = [
+        (Levenshtein.distance(key, " ".join(k.split()[:n])), i)
+        for i, k in keyed
+        if Levenshtein.distance(key, " ".join(k.split()[:n])) <= allowed
+    ]
+    typo.sort()
+    return [i for d, i in typo if d == typo[0][0]][:MAX_CANDIDATES] if typo else []
+
+
+def _load(uow: UnitOfWork, model: type[T], ids: list[int]) -> list[T]:
+    if not ids:
+        return []
+    rows = {r.id: r for r in uow.session.scalars(select(model).where(model.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def find_companies(uow: UnitOfWork, query: str) -> list[Company]:
+    keyed = uow.session.execute(select(Company.id, Company.name_key)).tuples().all()
+    return _load(uow, Company, _rank(query, keyed))
+
+
+def find_contacts(uow: UnitOfWork, query: str, company: Company | None = None) -> list[Contact]:
+    stmt = select(Contact.id, Contact.name_key)
+    if company is not None:
+        stmt = stmt.where(Contact.company_id == company.id)
+    keyed = uow.session.execute(stmt).tuples().all()
+    return _load(uow, Contact, _rank(query, keyed))
+
+
+def contacts_by_email(uow: UnitOfWork, email: str) -> list[Contact]:
+    return list(uow.session.scalars(select(Contact).where(Contact.email == email.strip().lower())))
+
+
+def known_names(uow: UnitOfWork) -> dict[str, list[str]]:
+    """Names the language layer should recognise: {"ORG": [...], "PERSON": [...]}."""
+    return {
+        "ORG": list(uow.session.scalars(select(Company.name))),
+        "PERSON": list(uow.session.scalars(select(Contact.name))),
+    }
+
+
+def create_company(uow: UnitOfWork, name: str, owner: StaffUser | None = None, **fields: Any) -> Company:
+    name = clean_name(name, "company name")
+    company = Company(name=name, name_key=name_key(name), owner=owner)
+    _apply_company_fields(company, fields)
+    uow.session.add(company)
+    uow.created(company, "company")
+    return company
+
+
+def create_contact(
+    uow: UnitOfWork,
+    name: str,
+    company: Company | None = None,
+    owner: StaffUser | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    title: str | None = None,
+    telegram_id: int | None = None,
+    phone_region: str | None = None,
+) -> Contact:
+    name = clean_name(name, "contact's name")
+    contact = Contact(
+        name=name,
+        name_key=name_key(name),
+        company=company,
+        owner=owner,
+        email=clean_email(email) if email else None,
+        phone=clean_phone(phone, phone_region) if phone else None,
+        title=clean_name(title, "title") if title else None,
+        telegram_id=telegram_id,
+    )
+    uow.session.add(contact)
+    uow.created(contact, "contact")
+    return contact
+
+
+def _apply_company_fields(company: Company, fields: dict[str, Any]) -> None:
+    for key, value in fields.items():
+        if key == "phone":
+            company.phone = clean_phone(value, fields.get("phone_region")) if value else None
+        elif key == "domain":
+            company.domain = value.strip().lower() if value else None
+        elif key == "owner":
+            company.owner = value
+        elif key == "name":
+            company.name = clean_name(value, "company name")
+            company.name_key = name_key(company.name)
+        elif key != "phone_region":
+            raise InvalidInput(f"A company has no field “{key}”.", field=key)
+
+
+CONTACT_FIELDS = ("name", "email", "phone", "title", "company", "owner")
+
+
+def update_contact(uow: UnitOfWork, contact: Contact, phone_region: str | None = None, **fields: Any) -> Contact:
+    """Change fields of a contact: name, email, phone, title, company (a Company) or owner."""
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"A contact has no field “{sorted(unknown)[0]}”.", field=sorted(unknown)[0])
+    columns = {"company": "company_id", "owner": "owner_id"}
+    before = snapshot(contact, {columns.get(k, k) for k in fields} | ({"name_key"} if "name" in fields else set()))
+    for key, value in fields.items():
+        if key == "name":
+            contact.name = clean_name(value, "contact's name")
+            contact.name_key = name_key(contact.name)
+        elif key == "email":
+            contact.email = clean_email(value) if value else None
+        elif key == "phone":
+            contact.phone = clean_phone(value, phone_region) if value else None
+        elif key == "title":
+            contact.title = clean_name(value, "title") if value else None
+        else:
+            setattr(contact, key, value)
+    uow.updated(contact, "contact", before)
+    return contact
+
+
+def update_company(uow: UnitOfWork, company: Company, **fields: Any) -> Company:
+    columns = {"owner": "owner_id"}
+    before = snapshot(company, {columns.get(k, k) for k in fields if k != "phone_region"} | ({"name_key"} if "name" in fields else set()))
+    _apply_company_fields(company, fields)
+    uow.updated(company, "company", before)
+    return company
+
+
+@dataclass
+class CustomerSummary:
+    company: Company | None
+    contact: Contact | None
+    contacts: list[Contact] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+    open_followups: list[FollowUp] = field(default_factory=list)
+    interaction_count: int = 0
+
+
+def customer_summary(
+    uow: UnitOfWork, company: Company | None = None, contact: Contact | None = None, last: int = 5
+) -> CustomerSummary:
+    """Contacts, the last interactions and the open follow-ups of a company or a contact."""
+    if company is None and contact is not None:
+        company = contact.company
+    if contact is not None:
+        scope_i = Interaction.contact_id == contact.id
+        scope_f = FollowUp.contact_id == contact.id
+    else:
+        assert company is not None
+        contact_ids = select(Contact.id).where(Contact.company_id == company.id)
+        scope_i = or_(Interaction.company_id == company.id, Interaction.contact_id.in_(contact_ids))
+        scope_f = or_(FollowUp.company_id == company.id, FollowUp.contact_id.in_(contact_ids))
+    session = uow.session
+    contacts = (
+        list(session.scalars(select(Contact).where(Contact.company_id == company.id).order_by(Contact.name)))
+        if company is not None
+        else []
+    )
+    interactions = list(
+        session.scalars(
+            select(Interaction)
+            .options(selectinload(Interaction.contact), selectinload(Interaction.author))
+            .where(scope_i)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(last)
+        )
+    )
+    count = session.scalar(select(func.count()).select_from(Interaction).where(scope_i)) or 0
+    followups = list(
+        session.scalars(
+            select(FollowUp)
+            .options(selectinload(FollowUp.owner))
+            .where(scope_f, FollowUp.status != FollowUpStatus.DONE)
+            .order_by(FollowUp.due_at)
+        )
+    )
+    return CustomerSummary(company, contact, contacts, interactions, followups, count)

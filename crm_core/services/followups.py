@@ -1,0 +1,112 @@
+"""Follow-ups: tasks with a due time (UTC), an owner, and open / done / snoozed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm_core.enums import FollowUpStatus
+from crm_core.errors import InvalidInput
+from crm_core.models import Company, Contact, FollowUp, Interaction, StaffUser
+from crm_core.uow import UnitOfWork, snapshot
+
+MAX_TITLE = 500
+PENDING = (FollowUpStatus.OPEN, FollowUpStatus.SNOOZED)
+
+
+def schedule_followup(
+    uow: UnitOfWork,
+    title: str,
+    due_at: datetime,
+    owner: StaffUser,
+    contact: Contact | None = None,
+    company: Company | None = None,
+    interaction: Interaction | None = None,
+    now: datetime | None = None,
+) -> FollowUp:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("The follow-up needs a title.", field="title")
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1] + "…"
+    if due_at <= (now or datetime.now(UTC)):
+        raise InvalidInput("That time is already past; a follow-up needs a time in the future.", field="date")
+    if company is None and contact is not None:
+        company = contact.company
+    followup = FollowUp(
+        title=title,
+        due_at=due_at,
+        owner=owner,
+        contact=contact,
+        company=company,
+        interaction_id=interaction.id if interaction is not None else None,
+    )
+    uow.session.add(followup)
+    uow.created(followup, "followup")
+    return followup
+
+
+def pending_followups(
+    uow: UnitOfWork,
+    owner: StaffUser,
+    due_from: datetime | None = None,
+    due_before: datetime | None = None,
+    contact: Contact | None = None,
+    company: Company | None = None,
+) -> list[FollowUp]:
+    """The owner's open and snoozed follow-ups, by due time, optionally in [due_from, due_before)."""
+    stmt = (
+        select(FollowUp)
+        .options(selectinload(FollowUp.contact), selectinload(FollowUp.company))
+        .where(FollowUp.owner_id == owner.id, FollowUp.status.in_(PENDING))
+        .order_by(FollowUp.due_at, FollowUp.id)
+    )
+    if due_from is not None:
+        stmt = stmt.where(FollowUp.due_at >= due_from)
+    if due_before is not None:
+        stmt = stmt.where(FollowUp.due_at < due_before)
+    if contact is not None:
+        stmt = stmt.where(FollowUp.contact_id == contact.id)
+    elif company is not None:
+        stmt = stmt.where(FollowUp.company_id == company.id)
+    return list(uow.session.scalars(stmt))
+
+
+def complete_followup(uow: UnitOfWork, followup: FollowUp, now: datetime | None = None) -> FollowUp:
+    if followup.status == FollowUpStatus.DONE:
+        raise InvalidInput("That follow-up is already done.", field="followup")
+    before = snapshot(followup, {"status", "completed_at"})
+    followup.status = FollowUpStatus.DONE
+    followup.completed_at = now or datetime.now(UTC)
+    uow.updated(followup, "followup", before)
+    return followup
+
+
+def snooze_followup(uow: UnitOfWork, followup: FollowUp, delay: timedelta, now: datetime | None = None) -> FollowUp:
+    if followup.status == FollowUpStatus.DONE:
+        raise InvalidInput("That follow-up is already done.", field="followup")
+    before = snapshot(followup, {"status", "due_at", "notified_at"})
+    followup.status = FollowUpStatus.SNOOZED
+    followup.due_at = (now or datetime.now(UTC)) + delay
+    followup.notified_at = None
+    uow.updated(followup, "followup", before)
+    return followup
+
+
+def due_unnotified(uow: UnitOfWork, now: datetime, owner: StaffUser | None = None) -> list[FollowUp]:
+    """Pending follow-ups that are due and whose owner has not been told yet."""
+    stmt = (
+        select(FollowUp)
+        .options(selectinload(FollowUp.contact), selectinload(FollowUp.company), selectinload(FollowUp.owner))
+        .where(FollowUp.status.in_(PENDING), FollowUp.due_at <= now, FollowUp.notified_at.is_(None))
+        .order_by(FollowUp.due_at, FollowUp.id)
+    )
+    if owner is not None:
+        stmt = stmt.where(FollowUp.owner_id == owner.id)
+    return list(uow.session.scalars(stmt))
+
+
+def mark_notified(uow: UnitOfWork, followup: FollowUp, now: datetime) -> None:
+    followup.notified_at = now

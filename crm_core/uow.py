@@ -1,0 +1,120 @@
+"""The unit of work: one transaction, its actor, and the audit entries of its changes.
+
+    with UnitOfWork(session_factory, actor_id=7) as uow:
+        company = companies.create_company(uow, "Acme Corp")
+        uow.commit()
+
+Service functions take the open unit of work and never commit: the caller decides where
+the transaction ends (one incoming message = one transaction, so its processed-message id,
+its changes, its audit entries and later its outbox rows land together or not at all).
+Leaving the block without `commit()` rolls everything back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm_core.enums import AuditAction
+from crm_core.models import AuditEntry, Base
+
+
+def snapshot(obj: Base, fields: set[str] | None = None) -> dict[str, Any]:
+    """Column values of a row as JSON-able values (datetimes ISO, enums by value)."""
+    out: dict[str, Any] = {}
+    for column in inspect(obj).mapper.column_attrs:
+        key = column.key
+        if fields is not None and key not in fields:
+            continue
+        value = getattr(obj, key)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Enum):
+            value = value.value
+        out[key] = value
+    return out
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, actor_id: int | None = None) -> None:  # type: ignore[type-arg]
+        self._session_factory = session_factory
+        self.actor_id = actor_id
+        self.change_set = str(uuid.uuid4())
+        self._session: Session | None = None
+        self.committed = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        self._session = self._session_factory()
+        self.committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if not self.committed:
+                session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def created(self, obj: Base, entity: str) -> None:
+        self.session.flush()
+        self._audit(AuditAction.CREATE, entity, obj, None, snapshot(obj))
+
+    def updated(self, obj: Base, entity: str, before: dict[str, Any]) -> None:
+        """Record an update; `before` is `snapshot(obj, fields)` taken before the change."""
+        self.session.flush()
+        after = snapshot(obj, set(before))
+        if after != before:
+            self._audit(AuditAction.UPDATE, entity, obj, before, after)
+
+    def deleted(self, obj: Base, entity: str) -> None:
+        self._audit(AuditAction.DELETE, entity, obj, snapshot(obj), None)
+
+    def _audit(
+        self,
+        action: AuditAction,
+        entity: str,
+        obj: Base,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        reverts: str | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                actor_id=self.actor_id,
+                change_set=self.change_set,
+                action=action,
+                entity=entity,
+                entity_id=obj.id,  # type: ignore[attr-defined]
+                before=before,
+                after=after,
+                reverts=reverts,
+            )
+        )
