@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 from config import Settings
+from crm_core.db import make_engine, make_session_factory
+from crm_core.migrate import upgrade
+from crm_core.uow import Database
 from nlp_models.build import load_pipeline
 from nlp_models.pipeline import NluPipeline
 
@@ -22,3 +25,11 @@ def build_nlu(settings: Settings, model_dir: Path | None = None) -> NluPipeline:
         default_tz=settings.timezone,
         log=log_to_stderr,
     )
+
+
+def build_database(settings: Settings, url: str | None = None, migrate: bool = True) -> Database:
+    """Engine and session factory for the configured database, schema upgraded to head."""
+    engine = make_engine(url or settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Database(engine, make_session_factory(engine))

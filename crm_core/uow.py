@@ -13,12 +13,13 @@ Leaving the block without `commit()` rolls everything back.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_core.enums import AuditAction
@@ -118,3 +119,17 @@ class UnitOfWork:
                 reverts=reverts,
             )
         )
+
+
+@dataclass(frozen=True)
+class Database:
+    """What the composition root hands out: the engine and the factory units of work use."""
+
+    engine: Engine
+    session_factory: sessionmaker  # type: ignore[type-arg]
+
+    def unit_of_work(self, actor_id: int | None = None) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, actor_id)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
