@@ -9,6 +9,7 @@ from config import Settings
 from crm_core.db import make_engine, make_session_factory
 from crm_core.migrate import upgrade
 from crm_core.uow import Database
+from intents.dialogue import Dialogue
 from nlp_models.build import load_pipeline
 from nlp_models.pipeline import NluPipeline
 
@@ -33,3 +34,7 @@ def build_database(settings: Settings, url: str | None = None, migrate: bool = T
     if migrate:
         upgrade(engine)
     return Database(engine, make_session_factory(engine))
+
+
+def build_dialogue(db: Database, nlu: NluPipeline) -> Dialogue:
+    return Dialogue(db, nlu)

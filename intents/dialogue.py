@@ -1,0 +1,342 @@
+"""The dialogue: one incoming message → replies, in one transaction.
+
+    message → (already handled? nothing) → memory of this conversation
+      → "undo" / an answer to the pending question / a new request (NLU parse)
+      → the intent's handler (inside a savepoint) → replies + memory saved → commit
+
+A handler that needs more raises `Ask` or `Confirm` (intents.turn); its changes are rolled
+back to the savepoint and the request waits in the conversation's memory, in the database,
+so it survives a restart. A `CrmError` is the user's answer, never a crash: an invalid value
+is asked for again, anything else ends the request with the error's message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+
+from crm_core.errors import CrmError, InvalidInput, NothingToUndo
+from crm_core.models import Company, Contact, StaffUser
+from crm_core.services import conversations, customers, undo
+from crm_core.uow import Database, UnitOfWork
+from intents.handlers import HANDLERS
+from intents.handlers import followups as followup_handlers
+from intents.messages import Choices, IncomingMessage, Reply, Text
+from intents.state import ConversationMemory, Request
+from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
+from nlp_models.entity_recognizer import KnownNames
+from nlp_models.labels import EntityLabel, Intent
+from nlp_models.pipeline import NluPipeline
+from nlp_models.types import ParseResult
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 4000
+UNDO_WORDS = {"undo", "/undo", "undo that", "undo it", "undo last", "undo the last change", "revert"}
+CANCEL_WORDS = {"cancel", "/cancel", "stop", "never mind", "nevermind", "forget it", "abort", "quit that"}
+YES_WORDS = {"yes", "y", "yep", "yeah", "sure", "ok", "okay", "please do", "do it", "go ahead", "correct", "yes please"}
+NO_WORDS = {"no", "n", "nope", "don't", "dont", "no thanks", "not now", "skip"}
+# a message this sure of a new task while a question waits is a new request, not an answer
+NEW_REQUEST_CONFIDENCE = 0.9
+TASK_INTENTS = frozenset(Intent) - {
+    Intent.GREET, Intent.THANKS, Intent.HELP, Intent.CANCEL, Intent.AFFIRM, Intent.DENY, Intent.OUT_OF_SCOPE,
+}  # fmt: skip
+# slots an invalid value sends the user back to
+FIELD_SLOTS = {"email": "email", "phone": "phone", "date": "when", "title": "title", "name": "person"}
+_WORDLIKE = re.compile(r"\w", re.UNICODE)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().strip().strip("!.?").split())
+
+
+class Dialogue:
+    def __init__(
+        self,
+        db: Database,
+        nlu: NluPipeline,
+        handlers: Mapping[Intent, Handler] = HANDLERS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.nlu = nlu
+        self.handlers = handlers
+        self.clock = clock
+        self._names_key: tuple[object, ...] | None = None
+        self._names: KnownNames | None = None
+
+    # -- one message ----------------------------------------------------------------------
+
+    def handle(self, message: IncomingMessage, actor_id: int) -> list[Reply]:
+        with self.db.unit_of_work(actor_id) as uow:
+            if message.event_id is not None:
+                if conversations.already_processed(uow, message.channel, message.event_id):
+                    log.info("duplicate event skipped channel=%s event=%s", message.channel, message.event_id)
+                    return []
+                conversations.mark_processed(uow, message.channel, message.event_id)
+            user = uow.session.get(StaffUser, actor_id)
+            if user is None or not user.active:
+                return [Text("I don't know you yet; ask an admin to add you to chatcrm.")]
+            key = message.conversation_key
+            memory = ConversationMemory.from_json(conversations.load_state(uow, key))
+            now = message.received_at or self.clock()
+            replies = self._respond(uow, user, now, memory, message.text)
+            conversations.save_state(uow, key, memory.to_json())
+            uow.commit()
+        return replies
+
+    def _respond(
+        self, uow: UnitOfWork, user: StaffUser, now: datetime, memory: ConversationMemory, text: str
+    ) -> list[Reply]:
+        if len(text) > MAX_MESSAGE_CHARS:
+            return [
+                Text(
+                    f"That message is {len(text):,} characters long; I read up to {MAX_MESSAGE_CHARS:,}. "
+                    "Please send it in shorter parts (nothing was saved)."
+                )
+            ]
+        plain = _plain(text)
+        pending = memory.pending
+        if not _WORDLIKE.search(text):
+            if pending is not None:
+                return [_question_again(pending, "I only see symbols there.")]
+            return [Text("I only see symbols there. Tell me what to do in words, or type “help”.")]
+        tz = _zone(user.timezone)
+        names = self._known_names(uow)
+
+        def parse_text(t: str) -> ParseResult:
+            return self.nlu.parse(t, now=now, tz=tz, known_names=names)
+
+        if plain in UNDO_WORDS:
+            memory.pending = None
+            return self._undo(uow)
+        parse = parse_text(text)
+        turn = Turn(uow, user, tz, now, parse, memory, parse_text)
+        if followup_handlers.BUTTON.match(text):
+            return self._guarded(turn, lambda: followup_handlers.button(turn, text) or [])
+        if pending is not None:
+            answered = self._answer(turn, pending, plain)
+            if answered is not None:
+                return answered
+        if plain in CANCEL_WORDS:
+            parse = ParseResult(parse.text, Intent.CANCEL, 1.0, parse.entities)
+            turn.parse = parse
+        request = Request(str(parse.intent), slots_from_parse(parse))
+        log.info("intent=%s confidence=%.2f", parse.intent, parse.confidence)
+        return self._run(turn, request)
+
+    # -- answers to a waiting question ----------------------------------------------------
+
+    def _answer(self, turn: Turn, pending: Request, plain: str) -> list[Reply] | None:
+        """Replies when the message answers `pending`; None when it is a new request."""
+        parse = turn.parse
+        if plain in CANCEL_WORDS or parse.intent is Intent.CANCEL:
+            turn.memory.pending = None
+            return [Text(f"OK, cancelled ({_describe(pending)}). Nothing was saved.")]
+        if plain in ("help", "/help", "?"):
+            help_text = self.handlers[Intent.HELP](turn, pending)
+            return [*help_text, _question_again(pending, "Back to the question:")]
+        is_new = parse.intent in TASK_INTENTS and parse.confidence >= NEW_REQUEST_CONFIDENCE and len(plain.split()) >= 3
+        if pending.confirm is not None:
+            yes = plain in YES_WORDS or parse.intent is Intent.AFFIRM
+            no = plain in NO_WORDS or parse.intent is Intent.DENY
+            if yes == no:
+                if is_new:
+                    turn.memory.pending = None
+                    turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                    return None
+                return [_question_again(pending, "Please answer yes or no (or “cancel”).")]
+            pending.slots[pending.confirm] = yes
+            pending.confirm = None
+            return self._run(turn, pending)
+        if pending.asking is None:
+            return None
+        picked = _pick(pending, plain)
+        if picked is not None:
+            pending.slots[pending.asking] = picked
+        elif pending.options and plain.isdigit():
+            return [_question_again(pending, f"Pick a number from 1 to {len(pending.options)}.")]
+        elif pending.options and pending.asking == "followup":
+            # a list of follow-ups is answered by picking; anything else is something new
+            if parse.intent in TASK_INTENTS or parse.intent in (Intent.GREET, Intent.THANKS):
+                turn.memory.pending = None
+                turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                return None
+            return [_question_again(pending, "I didn't get which one.")]
+        else:
+            if is_new:
+                turn.memory.pending = None
+                turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                return None
+            value = _slot_value(pending.asking, parse)
+            if value is None:
+                return [_question_again(pending, _hint(pending.asking))]
+            pending.slots[pending.asking] = value
+            pending.slots.pop(f"{pending.asking}_name", None)
+            pending.slots.pop(f"{pending.asking}_create", None)
+            pending.slots[f"{pending.asking}_entities"] = [[str(e.label), e.value, e.text] for e in parse.entities]
+        pending.asking = None
+        pending.options = []
+        return self._run(turn, pending)
+
+    # -- running a handler ----------------------------------------------------------------
+
+    def _run(self, turn: Turn, request: Request) -> list[Reply]:
+        handler = self.handlers.get(Intent(request.intent)) or self.handlers[Intent.OUT_OF_SCOPE]
+        notes_before = list(turn.notes)
+        savepoint = turn.uow.session.begin_nested()
+        try:
+            replies = handler(turn, request)
+        except Ask as ask:
+            savepoint.rollback()
+            turn.notes = notes_before
+            request.asking, request.confirm, request.options = ask.slot, None, ask.options
+            turn.memory.pending = request
+            return _with_notes(turn, [_question(ask.question, request)])
+        except Confirm as confirm:
+            savepoint.rollback()
+            turn.notes = notes_before
+            request.asking, request.confirm, request.options = None, confirm.slot, []
+            turn.memory.pending = request
+            return _with_notes(turn, [_question(confirm.question, request)])
+        except CrmError as error:
+            savepoint.rollback()
+            turn.notes = notes_before
+            slot = FIELD_SLOTS.get(error.field or "") if isinstance(error, InvalidInput) else None
+            if slot is not None:
+                request.slots[slot] = None
+                request.asking, request.confirm, request.options = slot, None, []
+                turn.memory.pending = request
+                return _with_notes(turn, [Text(f"{error} {_hint(slot)}")])
+            turn.memory.pending = None
+            return _with_notes(turn, [Text(str(error))])
+        savepoint.commit()
+        turn.memory.pending = None
+        return _with_notes(turn, replies)
+
+    def _guarded(self, turn: Turn, action: Callable[[], list[Reply]]) -> list[Reply]:
+        savepoint = turn.uow.session.begin_nested()
+        try:
+            replies = action()
+        except CrmError as error:
+            savepoint.rollback()
+            return [Text(str(error))]
+        savepoint.commit()
+        return replies
+
+    def _undo(self, uow: UnitOfWork) -> list[Reply]:
+        try:
+            reverted = undo.undo_last(uow)
+        except NothingToUndo as error:
+            return [Text(str(error))]
+        verbs = {"create": "removed", "update": "restored", "delete": "brought back"}
+        names = {"followup": "follow-up", "staff_user": "user"}
+        parts = [f"{verbs[r.action.value]} the {names.get(r.entity, r.entity)} {r.label}" for r in reverted]
+        return [Text("Undone: " + "; ".join(parts) + "." if parts else "Undone (those records were already gone).")]
+
+    # -- names the CRM knows, for the language layer --------------------------------------
+
+    def _known_names(self, uow: UnitOfWork) -> KnownNames:
+        # rebuilt only when names may have changed: counts and last edits of both tables
+        key = tuple(
+            uow.session.execute(
+                select(
+                    select(func.count()).select_from(Company).scalar_subquery(),
+                    select(func.max(Company.updated_at)).scalar_subquery(),
+                    select(func.count()).select_from(Contact).scalar_subquery(),
+                    select(func.max(Contact.updated_at)).scalar_subquery(),
+                )
+            ).one()
+        )
+        if self._names is None or key != self._names_key:
+            names = customers.known_names(uow)
+            self._names = self.nlu.known_names({EntityLabel.ORG: names["ORG"], EntityLabel.PERSON: names["PERSON"]})
+            self._names_key = key
+        return self._names
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _pick(pending: Request, plain: str) -> str | None:
+    if not pending.options:
+        return None
+    if plain.isdigit() and 1 <= int(plain) <= len(pending.options):
+        return pending.options[int(plain) - 1][1]
+    for label, value in pending.options:
+        if plain in (label.lower(), value.lower()):
+            return value
+    return None
+
+
+SLOT_LABELS: dict[str, EntityLabel] = {
+    "company": EntityLabel.ORG,
+    "person": EntityLabel.PERSON,
+    "owner": EntityLabel.PERSON,
+    "when": EntityLabel.DATE,
+    "email": EntityLabel.EMAIL,
+    "phone": EntityLabel.PHONE,
+}
+# slots that must be read by the language layer: free text is not an answer
+STRICT_SLOTS = {"when"}
+
+
+def _slot_value(slot: str, parse: ParseResult) -> str | None:
+    label = SLOT_LABELS.get(slot)
+    if label is not None:
+        values = parse.values(label)
+        if values:
+            return values[0]
+    if slot in STRICT_SLOTS:
+        return None
+    text = parse.text.strip()
+    return text or None
+
+
+HINTS = {
+    "when": "When? For example “tomorrow 3pm”, “next friday” or “2026-12-01 10:00”.",
+    "email": "What is the e-mail address?",
+    "phone": "What is the phone number, with its country code (like +49 30 1234567)?",
+    "title": "What should the follow-up say?",
+    "person": "Who? (a contact's name)",
+    "company": "Which company?",
+    "customer": "Who was it with? (a contact or a company)",
+    "owner": "Who should own it? (a colleague's name)",
+}
+
+
+def _hint(slot: str) -> str:
+    return HINTS.get(slot, "Please answer the question (or “cancel”).")
+
+
+def _question(text: str, request: Request) -> Reply:
+    if request.options:
+        return Choices(text, request.choices)
+    return Text(text)
+
+
+def _question_again(pending: Request, prefix: str) -> Reply:
+    if pending.options:
+        return Choices(f"{prefix} Pick one (or “cancel”):", pending.choices)
+    if pending.confirm is not None:
+        return Text(f"{prefix}")
+    return Text(f"{prefix} {_hint(pending.asking or '')}")
+
+
+def _describe(request: Request) -> str:
+    return request.intent.replace("_", " ")
+
+
+def _with_notes(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    if not turn.notes:
+        return replies
+    return [Text(" ".join(turn.notes)), *replies]

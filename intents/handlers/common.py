@@ -1,0 +1,94 @@
+"""Small pieces the handlers share: reading slots, who a request is about, how records read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from crm_core.models import Company, Contact, FollowUp
+from crm_core.services import customers
+from intents import resolve
+from intents.messages import Choice
+from intents.state import Request
+from intents.turn import Ask, Turn, entity_values
+from intents.when import show
+from nlp_models.labels import EntityLabel
+
+UNDO = Choice("Undo", "undo")
+
+
+def slot_or_entity(req: Request, slot: str, label: EntityLabel) -> str | None:
+    """The slot when the user answered it (or it was reset), else the request's first entity."""
+    if slot in req.slots:
+        value = req.slots[slot]
+        return str(value) if value else None
+    values = entity_values(req, label)
+    return values[0] if values else None
+
+
+def seed_names(req: Request) -> None:
+    """Company and person named in the first message become the slots to resolve."""
+    if "company" not in req.slots:
+        orgs = entity_values(req, EntityLabel.ORG)
+        if orgs:
+            req.slots["company"] = orgs[0]
+    if "person" not in req.slots:
+        persons = entity_values(req, EntityLabel.PERSON)
+        if persons:
+            req.slots["person"] = persons[0]
+
+
+def customer_from_answer(turn: Turn, req: Request) -> None:
+    """The answer to "who was it with?": an ORG or PERSON in it, else whichever table knows
+    the name (contacts first); unknown names are offered as a new company."""
+    answer = req.slots.pop("customer", None)
+    if not answer:
+        return
+    entities = req.slots.get("customer_entities", [])
+    orgs = [v for lab, v, _ in entities if lab == EntityLabel.ORG]
+    persons = [v for lab, v, _ in entities if lab == EntityLabel.PERSON]
+    if orgs:
+        req.slots["company"] = orgs[0]
+    if persons:
+        req.slots["person"] = persons[0]
+    if orgs or persons:
+        return
+    if customers.find_contacts(turn.uow, str(answer)):
+        req.slots["person"] = answer
+    else:
+        req.slots["company"] = answer
+
+
+def who(
+    turn: Turn, req: Request, ask: str | None, create: bool = True, person_optional: bool = False
+) -> tuple[Contact | None, Company | None]:
+    """Resolve the request's company and person; ask `ask` when neither is named."""
+    seed_names(req)
+    customer_from_answer(turn, req)
+    if not req.slots.get("company") and not req.slots.get("person"):
+        if ask is None:
+            return None, None
+        raise Ask("customer", ask)
+    company = resolve.company(turn, req, create=create)
+    contact = resolve.contact(turn, req, at=company, create=create, optional=person_optional or company is not None)
+    if company is None and contact is not None:
+        company = contact.company
+    return contact, company
+
+
+def name_of(contact: Contact | None, company: Company | None) -> str:
+    if contact is not None and company is not None:
+        return f"{contact.name} ({company.name})"
+    if contact is not None:
+        return contact.name
+    return company.name if company is not None else "—"
+
+
+def followup_line(f: FollowUp, turn: Turn) -> str:
+    about = name_of(f.contact, f.company)
+    overdue = " — overdue" if f.due_at < turn.now else ""
+    tail = f" · {about}" if about != "—" else ""
+    return f"{show(f.due_at, turn.tz, turn.now)}  {f.title}{tail}{overdue}"
+
+
+def when_text(moment: datetime, turn: Turn) -> str:
+    return show(moment, turn.tz, turn.now)

@@ -1,0 +1,158 @@
+"""Follow-ups from chat: schedule one, list them (today, this week, overdue, a date),
+complete one (picked from a list when several match)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from crm_core.models import FollowUp
+from crm_core.services import customers, followups
+from intents.handlers.common import UNDO, followup_line, name_of, slot_or_entity, when_text, who
+from intents.messages import Reply, Text
+from intents.state import Request
+from intents.turn import Ask, Turn, entity_texts, entity_values
+from intents.when import day_bounds, local_day, parse_local
+from nlp_models.labels import EntityLabel
+
+TITLE_PREFIX = re.compile(
+    r"^\s*(?:(?:please|pls|plz|hey|ok)\s+)*(?:remind\s+me\s+(?:to|about|that)|reminder\s*(?:to|:)?|"
+    r"set\s+(?:a|up\s+a)\s+(?:follow[\s-]?up|reminder|task)\s*(?:to|for|:)?|(?:follow[\s-]?up|f/u|todo|task)\s*(?:to|:)?|"
+    r"i\s+(?:need|have)\s+to|need\s+to|don'?t\s+let\s+me\s+forget\s+to)\s*",
+    re.IGNORECASE,
+)
+TITLE_TAIL = re.compile(r"(?:\s+(?:at|on|by|for|in|until|before|next|this|due))+\s*$", re.IGNORECASE)
+OVERDUE = re.compile(r"\b(?:overdue|late|missed|past due)\b", re.IGNORECASE)
+ALL = re.compile(r"\b(?:all|every|open|upcoming|pending|my|list|show)\b", re.IGNORECASE)
+TODAY = re.compile(r"\b(?:today|due|now|agenda)\b", re.IGNORECASE)
+STOP_WORDS = {
+    "the", "a", "an", "my", "with", "for", "to", "done", "complete", "completed", "finished", "mark",
+    "follow", "up", "followup", "follow-up", "f/u", "task", "as", "is", "it", "that", "this", "i", "did",
+    "close", "tick", "off", "check", "of", "re", "about", "call", "email",
+}  # fmt: skip
+
+
+def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
+    value = slot_or_entity(req, "when", EntityLabel.DATE)
+    if not value:
+        raise Ask("when", "When should I remind you? For example “tomorrow 3pm” or “next friday”.")
+    due, _ = parse_local(value, turn.tz)
+    contact, company = who(turn, req, ask=None, person_optional=True)
+    title = str(req.slots.get("title") or "") or _title(req) or f"Follow up with {name_of(contact, company)}"
+    followup = followups.schedule_followup(
+        turn.uow, title, due, turn.user, contact=contact, company=company, now=turn.now
+    )
+    return [Text(f"Follow-up “{followup.title}” due {when_text(followup.due_at, turn)}.", actions=(UNDO,))]
+
+
+def _title(req: Request) -> str:
+    """The message without the "remind me to" words and the date: what is to be done."""
+    text = str(req.slots.get("text", ""))
+    for date_text in entity_texts(req, EntityLabel.DATE):
+        text = text.replace(date_text, " ")
+    title = " ".join(text.split())
+    title = TITLE_PREFIX.sub("", title)
+    title = TITLE_TAIL.sub("", title).strip(" ,.:;-!?")
+    return title[0].upper() + title[1:] if len(title.split()) >= 2 else ""
+
+
+def list_followups(turn: Turn, req: Request) -> list[Reply]:
+    text = str(req.slots.get("text", ""))
+    dates = entity_values(req, EntityLabel.DATE)
+    start_today, end_today = local_day(turn.now, turn.tz)
+    if dates:
+        start, end = day_bounds(dates[0], turn.tz)
+        items = followups.pending_followups(turn.uow, turn.user, due_from=start, due_before=end)
+        what = _period_words(req) or "then"
+    elif OVERDUE.search(text):
+        items = followups.pending_followups(turn.uow, turn.user, due_before=turn.now)
+        what = "overdue"
+    elif TODAY.search(text) or not ALL.search(text):
+        items = followups.pending_followups(turn.uow, turn.user, due_before=end_today)
+        what = "due today or overdue"
+    else:
+        items = followups.pending_followups(turn.uow, turn.user)
+        what = "open"
+    turn.memory.last_list = [f.id for f in items]
+    if not items:
+        return [Text(f"No open follow-ups {_phrase(what)}. Nice!")]
+    lines = [f"{len(items)} follow-up{'s' if len(items) != 1 else ''} {_phrase(what)}:"]
+    lines += [f"{i}. {followup_line(f, turn)}" for i, f in enumerate(items, 1)]
+    lines.append("Say “done 2” to complete one.")
+    return [Text("\n".join(lines))]
+
+
+def _period_words(req: Request) -> str:
+    texts = entity_texts(req, EntityLabel.DATE)
+    return texts[0] if texts else ""
+
+
+def _phrase(what: str) -> str:
+    if what in ("overdue", "open", "due today or overdue"):
+        return what
+    return f"due {what}"
+
+
+def complete_followup(turn: Turn, req: Request) -> list[Reply]:
+    followup = _chosen(turn, req)
+    if followup is None:
+        candidates = _candidates(turn, req)
+        if not candidates:
+            return [Text("No open follow-up of yours matches that. Ask “what's due this week?” to see them.")]
+        if len(candidates) > 1:
+            options = [(followup_line(f, turn), f"#{f.id}") for f in candidates[:10]]
+            raise Ask("followup", "Which follow-up is done?", options)
+        followup = candidates[0]
+    followups.complete_followup(turn.uow, followup, now=turn.now)
+    return [Text(f"Done: “{followup.title}” ({name_of(followup.contact, followup.company)}).", actions=(UNDO,))]
+
+
+def _chosen(turn: Turn, req: Request) -> FollowUp | None:
+    picked = req.slots.get("followup")
+    if isinstance(picked, str) and picked.startswith("#") and picked[1:].isdigit():
+        found = turn.uow.session.get(FollowUp, int(picked[1:]))
+        if found is not None and found.owner_id == turn.user.id:
+            return found
+    number = re.fullmatch(r"\D*?(\d{1,3})\D*", str(req.slots.get("text", "")))
+    if number and turn.memory.last_list:
+        index = int(number.group(1))
+        if 1 <= index <= len(turn.memory.last_list):
+            found = turn.uow.session.get(FollowUp, turn.memory.last_list[index - 1])
+            if found is not None and found.owner_id == turn.user.id:
+                return found
+    return None
+
+
+def _candidates(turn: Turn, req: Request) -> list[FollowUp]:
+    pending = followups.pending_followups(turn.uow, turn.user)
+    company_ids = {c.id for name in entity_values(req, EntityLabel.ORG) for c in customers.find_companies(turn.uow, name)}
+    contact_ids = {c.id for name in entity_values(req, EntityLabel.PERSON) for c in customers.find_contacts(turn.uow, name)}
+    if company_ids or contact_ids:
+        return [f for f in pending if f.company_id in company_ids or f.contact_id in contact_ids]
+    words = {w for w in re.findall(r"\w+", str(req.slots.get("text", "")).lower()) if w not in STOP_WORDS}
+    if words:
+        matched = [f for f in pending if words & set(re.findall(r"\w+", f.title.lower()))]
+        if matched:
+            return matched
+    _, end_today = local_day(turn.now, turn.tz)
+    return [f for f in pending if f.due_at < end_today]
+
+
+BUTTON = re.compile(r"^\s*(done|snooze)\s+#(\d+)(?:\s+(\d{1,3})\s*([hd]))?\s*$", re.IGNORECASE)
+
+
+def button(turn: Turn, text: str) -> list[Reply] | None:
+    """The Done / Snooze buttons of a reminder ("done #12", "snooze #12 1h"); None otherwise."""
+    match = BUTTON.match(text)
+    if match is None:
+        return None
+    action, ident, amount, unit = match.groups()
+    followup = turn.uow.session.get(FollowUp, int(ident))
+    if followup is None or followup.owner_id != turn.user.id:
+        return [Text("That follow-up isn't one of yours (or it is gone).")]
+    if action.lower() == "done":
+        followups.complete_followup(turn.uow, followup, now=turn.now)
+        return [Text(f"Done: “{followup.title}”.", actions=(UNDO,))]
+    delay = timedelta(hours=int(amount or 1)) if (unit or "h").lower() == "h" else timedelta(days=int(amount))
+    followups.snooze_followup(turn.uow, followup, delay, now=turn.now)
+    return [Text(f"Snoozed “{followup.title}” until {when_text(followup.due_at, turn)}.", actions=(UNDO,))]

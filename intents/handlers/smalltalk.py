@@ -1,0 +1,81 @@
+"""Greet, thanks, help, cancel, yes/no without a question, the fallback, and what is not
+built yet: short answers that always point to something the user can do next."""
+
+from __future__ import annotations
+
+from crm_core.enums import Role
+from intents.messages import Reply, Text
+from intents.state import Request
+from intents.turn import Turn
+
+EXAMPLES: dict[str, list[str]] = {
+    "log calls, meetings and notes": [
+        "called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue",
+        "met the Globex team yesterday, demo went well",
+    ],
+    "contacts and companies": [
+        "add contact Kwame Mensah at Ashanti Gold, kwame@ashanti.gh, +233 24 123 4567",
+        "change Jane Smith's email to jane@acme.io",
+        "assign Acme Corp to Rita",
+        "what's up with Acme?",
+    ],
+    "follow-ups": [
+        "remind me to send the proposal to Jane friday 10am",
+        "what's due this week?",
+        "overdue follow-ups",
+        "done with the Acme follow-up",
+    ],
+}
+ROLE_INTRO = {
+    Role.REP: "You can log your calls and meetings, keep contacts up to date and manage your follow-ups.",
+    Role.MANAGER: "You can do everything a rep does, for any customer; reports come in a later version.",
+    Role.ADMIN: "You can do everything a rep does; add colleagues with `chatcrm users add`.",
+    Role.AGENT: "You can look customers up and log notes; tickets come in a later version.",
+}
+
+
+def greet(turn: Turn, req: Request) -> list[Reply]:
+    first = turn.user.name.split()[0]
+    return [Text(f"Hi {first}! Tell me about a call, ask about a customer, or type “help” to see what I can do.")]
+
+
+def thanks(turn: Turn, req: Request) -> list[Reply]:
+    return [Text("You're welcome!")]
+
+
+def help_(turn: Turn, req: Request) -> list[Reply]:
+    lines = [ROLE_INTRO.get(turn.user.role, ROLE_INTRO[Role.REP]), ""]
+    for topic, examples in EXAMPLES.items():
+        lines.append(f"{topic.capitalize()}:")
+        lines.extend(f"  • {e}" for e in examples)
+    lines += ["", "Any time: “cancel” drops a half-done request, “undo” reverts your last change."]
+    return [Text("\n".join(lines))]
+
+
+def cancel(turn: Turn, req: Request) -> list[Reply]:
+    return [Text("Nothing to cancel. What would you like to do?")]
+
+
+def affirm_or_deny(turn: Turn, req: Request) -> list[Reply]:
+    return [Text("I wasn't waiting for a yes or no. What would you like to do? (type “help” for examples)")]
+
+
+def out_of_scope(turn: Turn, req: Request) -> list[Reply]:
+    return [
+        Text(
+            "Sorry, I didn't get that. I can log calls and meetings, look up customers, "
+            "update contacts and manage follow-ups, for example:\n"
+            "  • called Jane at Acme, f/u next tue\n  • what's up with Acme?\n  • what's due today?\n"
+            "Type “help” for more."
+        )
+    ]
+
+
+def not_yet(turn: Turn, req: Request) -> list[Reply]:
+    what = req.intent.replace("_", " ")
+    return [
+        Text(
+            f"I understood “{what}”, but that part of chatcrm isn't available yet. "
+            "Today I can log interactions, manage contacts and follow-ups, and show customers. Type “help”."
+        )
+    ]
