@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/chatcrm nlu shell
+	$(BIN)/chatcrm shell
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

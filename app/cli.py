@@ -169,6 +169,26 @@ def nlu_shell(
             typer.echo(f"  {e.label.value:<17} {e.text!r:<28} → {e.value}")
 
 
+@app.command("shell")
+def shell(
+    as_email: Annotated[str | None, typer.Option("--as", help="chat as this staff user (e-mail)")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="chat as the customer with this phone")] = None,
+) -> None:
+    """Chat with chatcrm in the terminal (one message a line when stdin is not a terminal)."""
+    from app.shell import run_shell
+    from crm_core.errors import CrmError
+
+    settings = _settings()
+    if customer is not None:
+        typer.echo("chatcrm: the customer side of the shell (tickets) is not available yet; use --as EMAIL", err=True)
+        raise typer.Exit(2)
+    try:
+        run_shell(settings, as_email)
+    except CrmError as exc:
+        typer.echo(f"chatcrm: {exc} Add staff with `chatcrm users add`.", err=True)
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     app()
 
