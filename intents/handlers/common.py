@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from crm_core.models import Company, Contact, FollowUp
@@ -65,6 +66,8 @@ def who(
     seed_names(req)
     customer_from_answer(turn, req)
     if not req.slots.get("company") and not req.slots.get("person"):
+        _guess_from_leftover(turn, req)
+    if not req.slots.get("company") and not req.slots.get("person"):
         if ask is None:
             return None, None
         raise Ask("customer", ask)
@@ -92,3 +95,24 @@ def followup_line(f: FollowUp, turn: Turn) -> str:
 
 def when_text(moment: datetime, turn: Turn) -> str:
     return show(moment, turn.tz, turn.now)
+
+
+LOOKUP_WORDS = re.compile(
+    r"\b(?:what'?s|whats|what|is|up|with|going|on|show|me|tell|about|look|lookup|find|info|"
+    r"on|the|status|of|customer|company|contact|account|please|pls|news|how|are|we|doing|any|"
+    r"call|called|calls|meeting|met|log|logged|a|an|had|note|email|emailed|demo|visit|visited|"
+    r"to|for|at|our|my|latest|summary|details|profile|pull|up|check)\b",
+    re.IGNORECASE,
+)
+
+
+def _guess_from_leftover(turn: Turn, req: Request) -> None:
+    """No name recognised: the words left after the request words may still be a customer
+    the CRM knows, misspelt ("show me globx industries"). Only names found are used."""
+    leftover = " ".join(LOOKUP_WORDS.sub(" ", re.sub(r"[^\w\s&'-]", " ", str(req.slots.get("text", "")))).split())
+    if not leftover or len(leftover.split()) > 4:
+        return
+    if customers.find_companies(turn.uow, leftover):
+        req.slots["company"] = leftover
+    elif customers.find_contacts(turn.uow, leftover):
+        req.slots["person"] = leftover

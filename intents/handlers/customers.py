@@ -19,6 +19,8 @@ OWNER_WORDS = re.compile(
     re.IGNORECASE,
 )
 MOVE_WORDS = re.compile(r"\b(?:moved?\s+(?:\w+\s+)?to|now\s+(?:at|with|works)|works\s+(?:at|for)|joined|switched\s+to)\b", re.IGNORECASE)
+MENTIONS_EMAIL = re.compile(r"\b(?:e-?mail|mail\s+address)\b", re.IGNORECASE)
+MENTIONS_PHONE = re.compile(r"\b(?:phone|mobile|cell|tel|number)\b", re.IGNORECASE)
 ME = re.compile(r"\b(?:me|myself|mine)\b", re.IGNORECASE)
 
 
@@ -134,10 +136,15 @@ def _changes(
     changes: dict[str, object] = {}
     email = slot_or_entity(req, "email", EntityLabel.EMAIL)
     phone = slot_or_entity(req, "phone", EntityLabel.PHONE)
+    text = f"{req.slots.get('text', '')} {req.slots.get('change', '') or ''}"
     if email and isinstance(target, Contact):
         changes["email"] = email.lower()
+    elif MENTIONS_EMAIL.search(text) and isinstance(target, Contact):
+        raise Ask("email", f"What is {target.name}'s new e-mail address?")
     if phone:
         changes["phone"] = phone
+    elif MENTIONS_PHONE.search(text):
+        raise Ask("phone", f"What is {target.name}'s new phone number, with its country code?")
     if wants_owner:
         if owner_name == "me":
             req.slots["owner"] = f"#{turn.user.id}"

@@ -1,0 +1,66 @@
+"""A dialogue over a real SQLite file, the real language model and a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.console import render
+from crm_core.db import make_engine, make_session_factory
+from crm_core.migrate import upgrade
+from crm_core.services import users
+from crm_core.uow import Database
+from intents.dialogue import Dialogue
+from intents.messages import IncomingMessage, Reply
+from nlp_models.pipeline import NluPipeline
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # a Sunday; 05:00 in New York
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    upgrade(engine)
+    database = Database(engine, make_session_factory(engine))
+    with database.unit_of_work() as uow:
+        users.add_user(uow, "rita@example.com", "Rita Rep", "rep", "America/New_York")
+        users.add_user(uow, "max@example.com", "Max Manager", "manager", "Europe/Berlin")
+        users.add_user(uow, "olu@example.com", "Olu Adeyemi", "rep", "Africa/Lagos")
+        uow.commit()
+    yield database
+    engine.dispose()
+
+
+@pytest.fixture
+def dialogue(db: Database, nlu: NluPipeline) -> Dialogue:
+    return Dialogue(db, nlu, clock=lambda: NOW)
+
+
+def staff_id(db: Database, email: str) -> int:
+    with db.unit_of_work() as uow:
+        return users.user_by_email(uow, email).id
+
+
+class Chat:
+    """One user in one chat, talking to the dialogue as an adapter would."""
+
+    def __init__(self, dialogue: Dialogue, db: Database, email: str, chat: str = "c1", channel: str = "console") -> None:
+        self.dialogue = dialogue
+        self.actor = staff_id(db, email)
+        self.email = email
+        self.chat = chat
+        self.channel = channel
+        self.last: list[Reply] = []
+
+    def say(self, text: str, event_id: str | None = None) -> str:
+        message = IncomingMessage(self.channel, self.chat, self.email, text, event_id=event_id, received_at=NOW)
+        self.last = self.dialogue.handle(message, self.actor)
+        return "\n".join(render(r) for r in self.last)
+
+
+@pytest.fixture
+def rita(dialogue: Dialogue, db: Database) -> Chat:
+    return Chat(dialogue, db, "rita@example.com")

@@ -1,0 +1,199 @@
+"""The rep's journey through the dialogue: what a user sees and what ends up in the CRM."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from crm_core.enums import FollowUpStatus, InteractionType
+from crm_core.models import AuditEntry, Company, Contact, FollowUp, Interaction
+from crm_core.services import customers
+from crm_core.uow import Database
+from intents.dialogue import Dialogue
+from intents.messages import Choices
+from nlp_models.pipeline import NluPipeline
+from tests.dialogue.conftest import NOW, Chat
+
+
+def count(db: Database, model: type) -> int:
+    with db.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def seed(db: Database, *companies: str, contacts: tuple[tuple[str, str], ...] = ()) -> None:
+    with db.unit_of_work() as uow:
+        made = {name: customers.create_company(uow, name) for name in companies}
+        for person, company in contacts:
+            customers.create_contact(uow, person, company=made[company])
+        uow.commit()
+
+
+def test_a_logged_call_with_a_next_step_creates_everything_linked(rita: Chat, db: Database) -> None:
+    first = rita.say("called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue")
+    assert "Acme" in first and "new company" in first
+    assert "Jane Smith" in rita.say("yes") and count(db, Company) == 0  # nothing saved until done
+    done = rita.say("yes")
+    assert "Logged a call with Jane Smith (Acme)" in done
+    assert "due Tue 24 Nov 09:00" in done  # 09:00 in Rita's New York
+    with db.unit_of_work() as uow:
+        call = uow.session.scalars(select(Interaction)).one()
+        followup = uow.session.scalars(select(FollowUp)).one()
+        assert call.type is InteractionType.CALL and call.contact.name == "Jane Smith"
+        assert call.company.name == "Acme" and call.contact.company_id == call.company_id
+        assert followup.due_at == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+        assert followup.contact_id == call.contact_id and followup.interaction_id == call.id
+
+
+def test_unknown_customer_declined_then_cancelled_saves_nothing(rita: Chat, db: Database) -> None:
+    assert "Add it as a new company?" in rita.say("had a meeting with Initech today, went fine")
+    assert "Which company then?" in rita.say("no")
+    assert "cancelled" in rita.say("cancel")
+    assert count(db, Interaction) == count(db, Company) == 0
+    assert "Nothing to cancel" in rita.say("cancel")
+
+
+def test_an_ambiguous_name_is_picked_from_choices(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Logistics", "Acme Foods")
+    rita.say("what's up with acme?")
+    assert isinstance(rita.last[-1], Choices)
+    labels = [o.label for o in rita.last[-1].options]
+    assert labels[:2] == ["Acme Logistics", "Acme Foods"] or labels[:2] == ["Acme Foods", "Acme Logistics"]
+    pick = labels.index("Acme Foods") + 1
+    assert rita.say(str(pick)).startswith("*Acme Foods*")
+    assert "Pick a number" in (rita.say("what's up with acme?") and rita.say("9"))
+
+
+def test_names_are_found_despite_case_typos_and_suffixes(rita: Chat, db: Database) -> None:
+    seed(db, "Globex Industries GmbH", contacts=(("Nguyễn Thị Mai", "Globex Industries GmbH"),))
+    assert rita.say("what's up with globex industries?").startswith("*Globex Industries GmbH*")
+    assert rita.say("show me globx industries").startswith("*Globex Industries GmbH*")
+    assert "Nguyễn Thị Mai" in rita.say("what's going on with Nguyễn Thị Mai")
+
+
+def test_a_follow_up_in_the_past_is_asked_again(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp")
+    answer = rita.say("remind me to call Acme Corp on 2026-11-02 at 10am")
+    assert "already past" in answer and "When?" in answer
+    assert count(db, FollowUp) == 0
+    assert "due Mon 23 Nov 15:00" in rita.say("tomorrow 3pm")
+    with db.unit_of_work() as uow:
+        followup = uow.session.scalars(select(FollowUp)).one()
+        assert followup.due_at == datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
+        assert followup.company.name == "Acme Corp"
+
+
+def test_malformed_email_and_phone_are_asked_again(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", contacts=(("Jane Smith", "Acme Corp"),))
+    assert "new e-mail" in rita.say("change Jane Smith's email")
+    assert "not an e-mail address" in rita.say("jane@@acme")
+    assert "Updated Jane Smith" in rita.say("jane@acme.io")
+    assert "phone number" in rita.say("update Jane Smith's phone number")
+    assert "not a phone number" in rita.say("12")
+    assert "+4930123456" in rita.say("+49 30 123456")
+    with db.unit_of_work() as uow:
+        jane = uow.session.scalars(select(Contact)).one()
+        assert (jane.email, jane.phone) == ("jane@acme.io", "+4930123456")
+
+
+def test_overwriting_a_value_asks_first_and_no_keeps_it(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", contacts=(("Jane Smith", "Acme Corp"),))
+    rita.say("change Jane Smith email to jane@acme.com")
+    question = rita.say("change Jane Smith email to jsmith@acme.com")
+    assert "from jane@acme.com to jsmith@acme.com" in question
+    assert "nothing changed" in rita.say("no")
+    rita.say("change Jane Smith email to jsmith@acme.com")
+    assert "Updated" in rita.say("yes")
+
+
+def test_owner_change_is_confirmed_audited_and_undone(rita: Chat, db: Database) -> None:
+    rita.say("add company Umbrella AS")
+    with db.unit_of_work() as uow:
+        assert uow.session.scalars(select(Company)).one().owner.name == "Rita Rep"
+    assert "from Rita Rep to Olu Adeyemi" in rita.say("assign Umbrella AS to Olu")
+    assert "Updated Umbrella AS — owner: Olu Adeyemi" in rita.say("yes")
+    assert "Undone" in rita.say("undo")
+    with db.unit_of_work() as uow:
+        assert uow.session.scalars(select(Company)).one().owner.name == "Rita Rep"
+        actions = [(e.action.value, e.entity, e.reverts is not None) for e in uow.session.scalars(select(AuditEntry).where(AuditEntry.entity == "company"))]
+    assert actions == [("create", "company", False), ("update", "company", False), ("update", "company", True)]
+
+
+def test_undo_reverts_the_whole_last_request(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", contacts=(("Jane Smith", "Acme Corp"),))
+    rita.say("met Jane Smith yesterday, next step: send the proposal by friday")
+    assert count(db, Interaction) == count(db, FollowUp) == 1
+    reply = rita.say("undo")
+    assert "removed the follow-up Send the proposal" in reply and "removed the interaction" in reply
+    assert count(db, Interaction) == count(db, FollowUp) == 0
+    assert count(db, Contact) == 1  # made before, by someone else: untouched
+    assert "nothing of yours to undo" in rita.say("undo")
+
+
+def test_completing_a_follow_up_picks_from_several(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", contacts=(("Jane Smith", "Acme Corp"),))
+    rita.say("remind me to send pricing to Jane Smith tomorrow 9am")
+    rita.say("remind me to book the Acme Corp visit on friday")
+    listing = rita.say("show my follow-ups")
+    assert "1. Mon 23 Nov 09:00  Send pricing to Jane Smith" in listing
+    assert "2. Fri 27 Nov 09:00  Book the Acme Corp visit" in listing
+    rita.say("mark the Acme Corp follow-up done")
+    assert isinstance(rita.last[-1], Choices) and len(rita.last[-1].options) == 2
+    assert "Done: “Book the Acme Corp visit”" in rita.say("2")
+    with db.unit_of_work() as uow:
+        statuses = sorted(f.status for f in uow.session.scalars(select(FollowUp)))
+    assert statuses == sorted([FollowUpStatus.OPEN, FollowUpStatus.DONE])
+
+
+def test_follow_up_lists_by_period(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp")
+    rita.say("remind me to call Acme Corp tomorrow 9am")
+    rita.say("remind me to email Acme Corp the contract on 2026-12-03 10:00")
+    assert "No open follow-ups due today" in rita.say("what's due today?")
+    assert "Call Acme Corp" in rita.say("what do I have tomorrow?")
+    december = rita.say("follow-ups on december 3")
+    assert "Email Acme Corp the contract" in december and "Call Acme Corp" not in december
+    assert "No open follow-ups overdue" in rita.say("anything overdue?")
+
+
+def test_too_long_and_emoji_only_messages_get_clear_answers(rita: Chat, db: Database) -> None:
+    rita.say("log a call")
+    assert "10,000 characters" in rita.say("x" * 10_000)
+    assert "only see symbols" in rita.say("😀🎉👍")
+    rita.say("Acme Corp")  # the pending question survived both
+    assert "Acme Corp" in rita.say("yes")
+    assert count(db, Interaction) == 1
+
+
+def test_two_users_in_two_chats_do_not_mix(dialogue: Dialogue, db: Database, rita: Chat) -> None:
+    seed(db, "Acme Corp", "Globex Ltd")
+    olu = Chat(dialogue, db, "olu@example.com", chat="c2")
+    assert "Who was it with?" in rita.say("log a call")
+    assert "Who was it with?" in olu.say("log a meeting")
+    assert "Logged a meeting with Globex Ltd" in olu.say("Globex")
+    assert "Logged a call with Acme Corp" in rita.say("acme corp")
+    with db.unit_of_work() as uow:
+        rows = {(i.author.name, i.company.name) for i in uow.session.scalars(select(Interaction))}
+    assert rows == {("Rita Rep", "Acme Corp"), ("Olu Adeyemi", "Globex Ltd")}
+
+
+def test_a_half_done_request_survives_a_restart(db: Database, nlu: NluPipeline, rita: Chat) -> None:
+    seed(db, "Acme Corp")
+    assert "When should I remind you?" in rita.say("remind me to call Acme Corp")
+    restarted = Chat(Dialogue(db, nlu, clock=lambda: NOW), db, "rita@example.com")
+    assert "Follow-up “Call Acme Corp” due Mon 23 Nov 15:00" in restarted.say("tomorrow at 3pm")
+
+
+def test_a_redelivered_message_has_its_effect_once(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp")
+    assert "Logged" in rita.say("called Acme Corp, all good", event_id="evt-1")
+    assert rita.say("called Acme Corp, all good", event_id="evt-1") == ""
+    assert count(db, Interaction) == 1
+
+
+def test_help_depends_on_the_role_and_the_fallback_is_no_dead_end(dialogue: Dialogue, db: Database, rita: Chat) -> None:
+    max_ = Chat(dialogue, db, "max@example.com", chat="c3")
+    assert "log your calls" in rita.say("help") and "any customer" in max_.say("what can you do?")
+    fallback = rita.say("what's the weather in Oslo tomorrow?")
+    assert "didn't get that" in fallback and "help" in fallback
+    assert "isn't available yet" in rita.say("create a deal for Acme worth $20k")
