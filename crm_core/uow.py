@@ -49,6 +49,9 @@ class UnitOfWork:
         self.change_set = str(uuid.uuid4())
         self._session: Session | None = None
         self.committed = False
+        # per-transaction memo of callers (cleared on enter), and the entities changed in it
+        self.info: dict[str, Any] = {}
+        self.touched: set[str] = set()
 
     @property
     def session(self) -> Session:
@@ -59,6 +62,8 @@ class UnitOfWork:
     def __enter__(self) -> Self:
         self._session = self._session_factory()
         self.committed = False
+        self.info = {}
+        self.touched = set()
         return self
 
     def __exit__(
@@ -107,6 +112,7 @@ class UnitOfWork:
         after: dict[str, Any] | None,
         reverts: str | None = None,
     ) -> None:
+        self.touched.add(entity)
         self.session.add(
             AuditEntry(
                 actor_id=self.actor_id,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,8 @@ from nlp_models.types import ParseResult
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
+# how long another process's new customer name may go unrecognised by this one
+NAMES_TTL_S = 5.0
 UNDO_WORDS = {"undo", "/undo", "undo that", "undo it", "undo last", "undo the last change", "revert"}
 CANCEL_WORDS = {"cancel", "/cancel", "stop", "never mind", "nevermind", "forget it", "abort", "quit that"}
 YES_WORDS = {"yes", "y", "yep", "yeah", "sure", "ok", "okay", "please do", "do it", "go ahead", "correct", "yes please"}
@@ -69,6 +72,7 @@ class Dialogue:
         self.clock = clock
         self._names_key: tuple[object, ...] | None = None
         self._names: KnownNames | None = None
+        self._names_checked = float("-inf")
 
     # -- one message ----------------------------------------------------------------------
 
@@ -88,6 +92,7 @@ class Dialogue:
             replies = self._respond(uow, user, now, memory, message.text)
             conversations.save_state(uow, key, memory.to_json())
             uow.commit()
+            self._forget_names_if_changed(uow)
         return replies
 
     def _respond(
@@ -242,7 +247,11 @@ class Dialogue:
     # -- names the CRM knows, for the language layer --------------------------------------
 
     def _known_names(self, uow: UnitOfWork) -> KnownNames:
-        # rebuilt only when names may have changed: counts and last edits of both tables
+        """The matcher of the CRM's names, rebuilt when names may have changed: at once after
+        a change made here, and within NAMES_TTL_S of a change made by another process."""
+        fresh = self._names is not None and time.monotonic() - self._names_checked < NAMES_TTL_S
+        if fresh and self._names is not None:
+            return self._names
         key = tuple(
             uow.session.execute(
                 select(
@@ -257,7 +266,12 @@ class Dialogue:
             names = customers.known_names(uow)
             self._names = self.nlu.known_names({EntityLabel.ORG: names["ORG"], EntityLabel.PERSON: names["PERSON"]})
             self._names_key = key
+        self._names_checked = time.monotonic()
         return self._names
+
+    def _forget_names_if_changed(self, uow: UnitOfWork) -> None:
+        if uow.touched & {"company", "contact"}:
+            self._names_checked = float("-inf")
 
 
 def _zone(name: str) -> ZoneInfo:

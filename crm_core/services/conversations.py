@@ -19,6 +19,8 @@ def load_state(uow: UnitOfWork, key: Key) -> dict[str, Any]:
 
 
 def save_state(uow: UnitOfWork, key: Key, state: dict[str, Any]) -> None:
+    """Store (or, when empty, drop) the state; reuses the row `load_state` found in this unit
+    of work, so a message costs one lookup."""
     row = _row(uow, key)
     if not state:
         if row is not None:
@@ -27,11 +29,18 @@ def save_state(uow: UnitOfWork, key: Key, state: dict[str, Any]) -> None:
     if row is None:
         channel, chat, thread, user = key
         uow.session.add(ConversationState(channel=channel, chat=chat, thread=thread, user_key=user, state=state))
-    else:
+    elif row.state != state:
         row.state = state
 
 
 def _row(uow: UnitOfWork, key: Key) -> ConversationState | None:
+    cache: dict[Key, ConversationState | None] = uow.info.setdefault("conversation_rows", {})
+    if key not in cache:
+        cache[key] = _query_row(uow, key)
+    return cache[key]
+
+
+def _query_row(uow: UnitOfWork, key: Key) -> ConversationState | None:
     channel, chat, thread, user = key
     return uow.session.scalar(
         select(ConversationState).where(
