@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
 from app.compose import build_nlu, log_to_stderr
 from config import Settings, SettingsError, load_settings
+from crm_core.errors import CrmError
+from crm_core.uow import Database
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="chatcrm: a CRM whose front door is chat.")
 nlu_app = typer.Typer(no_args_is_help=True, help="Train, evaluate, benchmark and try the language model.")
@@ -187,6 +193,156 @@ def shell(
     except CrmError as exc:
         typer.echo(f"chatcrm: {exc} Add staff with `chatcrm users add`.", err=True)
         raise typer.Exit(2) from None
+
+
+# -- administration: database, staff users, demo data, export ---------------------------------
+
+db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
+users_app = typer.Typer(no_args_is_help=True, help="Staff users: add, update, list.")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"chatcrm: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    """The configured database, schema upgraded; core errors become one line on stderr."""
+    from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+
+    from app.compose import build_database
+
+    try:
+        db = build_database(settings)
+    except ArgumentError:
+        _fail("CRM_DATABASE_URL is not a database URL (like sqlite:///var/chatcrm.sqlite3)")
+    except SQLAlchemyError as exc:
+        _fail(f"cannot open the database ({_cause(exc)}); check CRM_DATABASE_URL", code=1)
+    try:
+        yield db
+    except CrmError as exc:
+        _fail(str(exc))
+    except IntegrityError:
+        _fail("that clashes with a record already stored (a Slack or Telegram id of another user?)")
+    except SQLAlchemyError as exc:
+        _fail(f"database error ({_cause(exc)})", code=1)
+    finally:
+        db.dispose()
+
+
+def _cause(exc: Exception) -> str:
+    # the driver's message may hold the URL, the statement or customer values: the name only
+    return type(getattr(exc, "orig", None) or exc).__name__
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest revision."""
+    from crm_core.migrate import current_revision, head_revision
+
+    with _database(_settings()) as db:
+        revision = current_revision(db.engine)
+    suffix = " (head)" if revision == head_revision() else ""
+    typer.echo(f"database at revision {revision}{suffix}")
+
+
+def _check_user(email: str, name: str, role: str, timezone: str) -> None:
+    """Refuse bad values before the database is opened (the service checks them again)."""
+    from crm_core.cleaning import clean_email, clean_name
+    from crm_core.enums import Role
+    from crm_core.services.users import check_timezone
+
+    if role not in {r.value for r in Role}:
+        _fail(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}")
+    try:
+        clean_email(email)
+        clean_name(name)
+        check_timezone(timezone)
+    except CrmError as exc:
+        _fail(str(exc))
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Option(help="the user's e-mail; an existing user with it is updated")],
+    name: Annotated[str, typer.Option(help="full name")],
+    role: Annotated[str, typer.Option(help="admin, manager, rep or agent")],
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone; default CRM_TIMEZONE")] = None,
+    slack_id: Annotated[str | None, typer.Option(help="Slack user id (U…)")] = None,
+    telegram_id: Annotated[int | None, typer.Option(help="Telegram user id")] = None,
+) -> None:
+    """Add a staff user, or update the one with this e-mail."""
+    from sqlalchemy import select
+
+    from crm_core.cleaning import clean_email
+    from crm_core.models import StaffUser
+    from crm_core.services.users import add_user
+
+    settings = _settings()
+    _check_user(email, name, role, timezone or settings.crm_timezone)
+    with _database(settings) as db, db.unit_of_work() as uow:
+        existing = uow.session.scalar(select(StaffUser).where(StaffUser.email == clean_email(email)))
+        # an update without --timezone keeps the user's zone
+        zone = timezone or (existing.timezone if existing else settings.crm_timezone)
+        user = add_user(uow, email, name, role, zone, slack_id, telegram_id)
+        uow.commit()
+    verb = "updated" if existing else "added"
+    typer.echo(f"{verb} staff user {user.id}: {user.email} ({user.role.value}, {user.timezone})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """The staff users, one a line: id, e-mail, name, role, time zone, Slack id, Telegram id."""
+    from crm_core.services.users import list_users
+
+    with _database(_settings()) as db, db.unit_of_work() as uow:
+        for u in list_users(uow):
+            fields = [u.id, u.email, u.name, u.role.value, u.timezone, u.slack_id or "-", u.telegram_id or "-"]
+            typer.echo("\t".join(str(f) for f in fields) + ("" if u.active else "\tinactive"))
+
+
+@app.command("demo")
+def demo(
+    seed: Annotated[int, typer.Option(help="the same seed gives the same data")] = 7,
+    now: Annotated[str | None, typer.Option(help="the time the data is relative to, ISO; default: the clock")] = None,
+) -> None:
+    """Load a realistic demo data set (staff, companies, contacts, interactions, follow-ups)."""
+    from crm_core.demo import load_demo
+
+    at = _now(now) or datetime.now(UTC)
+    with _database(_settings()) as db, db.unit_of_work() as uow:
+        summary = load_demo(uow, at, seed=seed)
+        uow.commit()
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@app.command("export")
+def export(
+    kind: Annotated[str, typer.Argument(help="companies, contacts, interactions or followups")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+) -> None:
+    """Write every record of one kind to stdout, by id, as CSV (with a header) or JSON lines."""
+    from crm_core.export import parse_format, parse_kind, write_export
+
+    try:
+        kind_, fmt_ = parse_kind(kind), parse_format(fmt)
+    except CrmError as exc:
+        _fail(str(exc))
+    settings = _settings()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        with _database(settings) as db, db.unit_of_work() as uow:
+            write_export(uow, kind_, fmt_, out)
+        out.flush()
+    except BrokenPipeError:
+        # the reader stopped (`| head`): not an error; keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        out.detach()
 
 
 def main() -> None:

@@ -51,8 +51,8 @@ def _rank(query: str, keyed: Sequence[tuple[int, str]]) -> list[int]:
         for i, k in keyed
         if Levenshtein.distance(key, " ".join(k.split()[:n])) <= allowed
     ]
-    typo.sort()
-    return [i for d, i in typo if d == typo[0][0]][:MAX_CANDIDATES] if typo else []
+    closest = min((d for d, _ in typo), default=None)
+    return [i for d, i in typo if d == closest][:MAX_CANDIDATES]
 
 
 def _load(uow: UnitOfWork, model: type[T], ids: list[int]) -> list[T]:
@@ -63,12 +63,12 @@ def _load(uow: UnitOfWork, model: type[T], ids: list[int]) -> list[T]:
 
 
 def find_companies(uow: UnitOfWork, query: str) -> list[Company]:
-    keyed = uow.session.execute(select(Company.id, Company.name_key)).tuples().all()
+    keyed = uow.session.execute(select(Company.id, Company.name_key).order_by(Company.name_key, Company.id)).tuples().all()
     return _load(uow, Company, _rank(query, keyed))
 
 
 def find_contacts(uow: UnitOfWork, query: str, company: Company | None = None) -> list[Contact]:
-    stmt = select(Contact.id, Contact.name_key)
+    stmt = select(Contact.id, Contact.name_key).order_by(Contact.name_key, Contact.id)
     if company is not None:
         stmt = stmt.where(Contact.company_id == company.id)
     keyed = uow.session.execute(stmt).tuples().all()
@@ -145,7 +145,8 @@ def update_contact(uow: UnitOfWork, contact: Contact, phone_region: str | None =
     """Change fields of a contact: name, email, phone, title, company (a Company) or owner."""
     unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:
-        raise InvalidInput(f"A contact has no field “{sorted(unknown)[0]}”.", field=sorted(unknown)[0])
+        first = min(unknown)
+        raise InvalidInput(f"A contact has no field “{first}”.", field=first)
     columns = {"company": "company_id", "owner": "owner_id"}
     before = snapshot(contact, {columns.get(k, k) for k in fields} | ({"name_key"} if "name" in fields else set()))
     for key, value in fields.items():

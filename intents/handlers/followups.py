@@ -59,7 +59,7 @@ def _title(req: Request) -> str:
 def list_followups(turn: Turn, req: Request) -> list[Reply]:
     text = str(req.slots.get("text", ""))
     dates = entity_values(req, EntityLabel.DATE)
-    start_today, end_today = local_day(turn.now, turn.tz)
+    _, end_today = local_day(turn.now, turn.tz)
     if dates:
         start, end = day_bounds(dates[0], turn.tz)
         items = followups.pending_followups(turn.uow, turn.user, due_from=start, due_before=end)

@@ -16,7 +16,7 @@ from crm_core.uow import Database
 from intents.dialogue import Dialogue
 from intents.messages import Choice, Choices, File, IncomingMessage, Reply, Text
 from intents.reminders import due_reminders
-from tests.dialogue.conftest import NOW, db, dialogue, staff_id  # noqa: F401  (fixtures)
+from tests.dialogue.conftest import NOW, staff_id
 
 
 class Recorder:

@@ -810,10 +810,9 @@ def test_work_left_without_commit_is_rolled_back(
         followups.schedule_followup(
             uow, "Call", now + timedelta(days=1), load(uow, rep), company=acme, now=now
         )
-    with pytest.raises(RuntimeError, match="handler failed"):
-        with db.unit_of_work(actor_id=rep.id) as uow:
-            customers.create_company(uow, "Globex")
-            raise RuntimeError("handler failed")
+    with pytest.raises(RuntimeError, match="handler failed"), db.unit_of_work(actor_id=rep.id) as uow:
+        customers.create_company(uow, "Globex")
+        raise RuntimeError("handler failed")
     assert [count(db, m) for m in (Company, Contact, FollowUp)] == [0, 0, 0]
     assert [e.actor_id for e in audit_log(db)] == [None]  # only the fixture's rep
 
