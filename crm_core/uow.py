@@ -85,7 +85,9 @@ class UnitOfWork:
         self.committed = True
 
     def rollback(self) -> None:
+        """Drop everything done in this unit of work so far; it stays open for more."""
         self.session.rollback()
+        self.touched = set()
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -95,7 +97,8 @@ class UnitOfWork:
 
     def updated(self, obj: Base, entity: str, before: dict[str, Any]) -> None:
         """Record an update; `before` is `snapshot(obj, fields)` taken before the change."""
-        self.session.flush()
+        if any(key.endswith("_id") for key in before):
+            self.session.flush()  # a relationship set on the object reaches its column here
         after = snapshot(obj, set(before))
         if after != before:
             self._audit(AuditAction.UPDATE, entity, obj, before, after)

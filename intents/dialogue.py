@@ -19,11 +19,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
-
 from crm_core.errors import CrmError, InvalidInput, NothingToUndo
-from crm_core.models import Company, Contact, StaffUser
+from crm_core.models import StaffUser
 from crm_core.services import conversations, customers, undo
+from crm_core.services.customers import NameIndex
 from crm_core.uow import Database, UnitOfWork
 from intents.handlers import HANDLERS
 from intents.handlers import followups as followup_handlers
@@ -46,6 +45,8 @@ YES_WORDS = {"yes", "y", "yep", "yeah", "sure", "ok", "okay", "please do", "do i
 NO_WORDS = {"no", "n", "nope", "don't", "dont", "no thanks", "not now", "skip"}
 # a message this sure of a new task while a question waits is a new request, not an answer
 NEW_REQUEST_CONFIDENCE = 0.9
+# a yes/no question is not answered by a task: a fairly sure one is a new request
+CONFIRM_NEW_REQUEST_CONFIDENCE = 0.5
 TASK_INTENTS = frozenset(Intent) - {
     Intent.GREET, Intent.THANKS, Intent.HELP, Intent.CANCEL, Intent.AFFIRM, Intent.DENY, Intent.OUT_OF_SCOPE,
 }  # fmt: skip
@@ -72,24 +73,29 @@ class Dialogue:
         self.clock = clock
         self._names_key: tuple[object, ...] | None = None
         self._names: KnownNames | None = None
+        self._index: NameIndex | None = None
+        self._users: dict[int, tuple[float, StaffUser]] = {}
         self._names_checked = float("-inf")
 
     # -- one message ----------------------------------------------------------------------
 
     def handle(self, message: IncomingMessage, actor_id: int) -> list[Reply]:
         with self.db.unit_of_work(actor_id) as uow:
-            if message.event_id is not None:
-                if conversations.already_processed(uow, message.channel, message.event_id):
-                    log.info("duplicate event skipped channel=%s event=%s", message.channel, message.event_id)
-                    return []
-                conversations.mark_processed(uow, message.channel, message.event_id)
-            user = uow.session.get(StaffUser, actor_id)
+            if message.event_id is not None and conversations.already_processed(
+                uow, message.channel, message.event_id
+            ):
+                log.info("duplicate event skipped channel=%s event=%s", message.channel, message.event_id)
+                return []
+            user = self._user(uow, actor_id)
             if user is None or not user.active:
                 return [Text("I don't know you yet; ask an admin to add you to chatcrm.")]
             key = message.conversation_key
             memory = ConversationMemory.from_json(conversations.load_state(uow, key))
             now = message.received_at or self.clock()
             replies = self._respond(uow, user, now, memory, message.text)
+            # the message id, the memory and the handler's changes: one commit, or none
+            if message.event_id is not None:
+                conversations.mark_processed(uow, message.channel, message.event_id)
             conversations.save_state(uow, key, memory.to_json())
             uow.commit()
             self._forget_names_if_changed(uow)
@@ -112,7 +118,7 @@ class Dialogue:
                 return [_question_again(pending, "I only see symbols there.")]
             return [Text("I only see symbols there. Tell me what to do in words, or type “help”.")]
         tz = _zone(user.timezone)
-        names = self._known_names(uow)
+        names, index = self._known_names(uow)
 
         def parse_text(t: str) -> ParseResult:
             return self.nlu.parse(t, now=now, tz=tz, known_names=names)
@@ -121,7 +127,7 @@ class Dialogue:
             memory.pending = None
             return self._undo(uow)
         parse = parse_text(text)
-        turn = Turn(uow, user, tz, now, parse, memory, parse_text)
+        turn = Turn(uow, user, tz, now, parse, memory, parse_text, index)
         if followup_handlers.BUTTON.match(text):
             return self._guarded(turn, lambda: followup_handlers.button(turn, text) or [])
         if pending is not None:
@@ -151,7 +157,7 @@ class Dialogue:
             yes = plain in YES_WORDS or parse.intent is Intent.AFFIRM
             no = plain in NO_WORDS or parse.intent is Intent.DENY
             if yes == no:
-                if is_new:
+                if parse.intent in TASK_INTENTS and parse.confidence >= CONFIRM_NEW_REQUEST_CONFIDENCE:
                     turn.memory.pending = None
                     turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
                     return None
@@ -192,26 +198,24 @@ class Dialogue:
     # -- running a handler ----------------------------------------------------------------
 
     def _run(self, turn: Turn, request: Request) -> list[Reply]:
+        """Run the request's handler. When it asks, or fails with a CrmError, everything it
+        changed is rolled back (nothing but reads happened before it in this transaction)."""
         handler = self.handlers.get(Intent(request.intent)) or self.handlers[Intent.OUT_OF_SCOPE]
         notes_before = list(turn.notes)
-        savepoint = turn.uow.session.begin_nested()
         try:
             replies = handler(turn, request)
         except Ask as ask:
-            savepoint.rollback()
-            turn.notes = notes_before
+            self._undo_handler(turn, notes_before)
             request.asking, request.confirm, request.options = ask.slot, None, ask.options
             turn.memory.pending = request
             return _with_notes(turn, [_question(ask.question, request)])
         except Confirm as confirm:
-            savepoint.rollback()
-            turn.notes = notes_before
+            self._undo_handler(turn, notes_before)
             request.asking, request.confirm, request.options = None, confirm.slot, []
             turn.memory.pending = request
             return _with_notes(turn, [_question(confirm.question, request)])
         except CrmError as error:
-            savepoint.rollback()
-            turn.notes = notes_before
+            self._undo_handler(turn, notes_before)
             slot = FIELD_SLOTS.get(error.field or "") if isinstance(error, InvalidInput) else None
             if slot is not None:
                 request.slots[slot] = None
@@ -220,19 +224,33 @@ class Dialogue:
                 return _with_notes(turn, [Text(f"{error} {_hint(slot)}")])
             turn.memory.pending = None
             return _with_notes(turn, [Text(str(error))])
-        savepoint.commit()
         turn.memory.pending = None
         return _with_notes(turn, replies)
 
+    @staticmethod
+    def _undo_handler(turn: Turn, notes_before: list[str]) -> None:
+        turn.uow.rollback()
+        turn.notes = notes_before
+
+    def _user(self, uow: UnitOfWork, actor_id: int) -> StaffUser | None:
+        """The staff user, read from the database at most every NAMES_TTL_S per user and
+        otherwise merged into this session from memory (no query)."""
+        cached = self._users.get(actor_id)
+        if cached is not None and time.monotonic() - cached[0] < NAMES_TTL_S:
+            return uow.session.merge(cached[1], load=False)
+        user = uow.session.get(StaffUser, actor_id)
+        if user is not None:
+            uow.session.expunge(user)
+            self._users[actor_id] = (time.monotonic(), user)
+            user = uow.session.merge(user, load=False)
+        return user
+
     def _guarded(self, turn: Turn, action: Callable[[], list[Reply]]) -> list[Reply]:
-        savepoint = turn.uow.session.begin_nested()
         try:
-            replies = action()
+            return action()
         except CrmError as error:
-            savepoint.rollback()
+            self._undo_handler(turn, list(turn.notes))
             return [Text(str(error))]
-        savepoint.commit()
-        return replies
 
     def _undo(self, uow: UnitOfWork) -> list[Reply]:
         try:
@@ -246,28 +264,23 @@ class Dialogue:
 
     # -- names the CRM knows, for the language layer --------------------------------------
 
-    def _known_names(self, uow: UnitOfWork) -> KnownNames:
-        """The matcher of the CRM's names, rebuilt when names may have changed: at once after
-        a change made here, and within NAMES_TTL_S of a change made by another process."""
-        fresh = self._names is not None and time.monotonic() - self._names_checked < NAMES_TTL_S
-        if fresh and self._names is not None:
-            return self._names
-        key = tuple(
-            uow.session.execute(
-                select(
-                    select(func.count()).select_from(Company).scalar_subquery(),
-                    select(func.max(Company.updated_at)).scalar_subquery(),
-                    select(func.count()).select_from(Contact).scalar_subquery(),
-                    select(func.max(Contact.updated_at)).scalar_subquery(),
-                )
-            ).one()
-        )
-        if self._names is None or key != self._names_key:
-            names = customers.known_names(uow)
-            self._names = self.nlu.known_names({EntityLabel.ORG: names["ORG"], EntityLabel.PERSON: names["PERSON"]})
-            self._names_key = key
+    def _known_names(self, uow: UnitOfWork) -> tuple[KnownNames, NameIndex]:
+        """The CRM's names for the language layer and for lookups, re-read when they may have
+        changed: at once after a change made here, and within NAMES_TTL_S of a change made
+        by another process (lookups that find nothing in them ask the database anyway)."""
+        if self._names is not None and self._index is not None:
+            if time.monotonic() - self._names_checked < NAMES_TTL_S:
+                return self._names, self._index
+        version = customers.names_version(uow)
+        if self._names is None or self._index is None or version != self._names_key:
+            index = customers.name_index(uow)
+            self._names = self.nlu.known_names(
+                {EntityLabel.ORG: index.company_names, EntityLabel.PERSON: index.contact_names}
+            )
+            self._index = index
+            self._names_key = version
         self._names_checked = time.monotonic()
-        return self._names
+        return self._names, self._index
 
     def _forget_names_if_changed(self, uow: UnitOfWork) -> None:
         if uow.touched & {"company", "contact"}:

@@ -33,7 +33,7 @@ def company(turn: Turn, req: Request, slot: str = "company", create: bool = True
     name = str(req.slots.get(f"{slot}_name") or value)
     if value == NEW:
         return _create_company(turn, req, slot, name)
-    matches = customers.find_companies(turn.uow, name)
+    matches = customers.find_companies(turn.uow, name, index=turn.names)
     if len(matches) == 1:
         req.slots[slot] = f"#{matches[0].id}"
         return matches[0]
@@ -88,9 +88,9 @@ def contact(
     name = str(req.slots.get(f"{slot}_name") or value)
     if value == NEW:
         return _create_contact(turn, req, slot, name, at)
-    matches = customers.find_contacts(turn.uow, name, at) if at is not None else []
+    matches = customers.find_contacts(turn.uow, name, at, index=turn.names) if at is not None else []
     if not matches:
-        matches = customers.find_contacts(turn.uow, name)
+        matches = customers.find_contacts(turn.uow, name, index=turn.names)
     if len(matches) == 1:
         req.slots[slot] = f"#{matches[0].id}"
         return matches[0]

@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from crm_core.models import StaffUser
+from crm_core.services.customers import NameIndex
 from crm_core.uow import UnitOfWork
 from intents.messages import Reply
 from intents.state import ConversationMemory, Request
@@ -46,6 +47,7 @@ class Turn:
     parse: ParseResult  # of the message that started the request (or of this answer)
     memory: ConversationMemory
     parse_text: Callable[[str], ParseResult]
+    names: NameIndex | None = None  # the CRM's names, read once for many messages
     notes: list[str] = field(default_factory=list)
 
     def entity(self, label: EntityLabel) -> str | None:

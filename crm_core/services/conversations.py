@@ -5,51 +5,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 
-from crm_core.models import ConversationState, ProcessedMessage
+from crm_core.models import ConversationState, ProcessedMessage, utcnow
 from crm_core.uow import UnitOfWork
 
 Key = tuple[str, str, str, str]  # channel, chat, thread ("" for none), user
 
 
+# Read and written as plain rows (Core statements, no ORM objects): this runs for every
+# message, and the ORM's bookkeeping was a tenth of a message's time.
+_TABLE = ConversationState.__table__
+_MATCH = (
+    (_TABLE.c.channel == bindparam("channel"))
+    & (_TABLE.c.chat == bindparam("chat"))
+    & (_TABLE.c.thread == bindparam("thread"))
+    & (_TABLE.c.user_key == bindparam("user_key"))
+)
+_SELECT = select(_TABLE.c.id, _TABLE.c.state).where(_MATCH)
+
+
+def _params(key: Key) -> dict[str, str]:
+    channel, chat, thread, user = key
+    return {"channel": channel, "chat": chat, "thread": thread, "user_key": user}
+
+
 def load_state(uow: UnitOfWork, key: Key) -> dict[str, Any]:
-    row = _row(uow, key)
-    return dict(row.state) if row is not None else {}
+    row = uow.session.execute(_SELECT, _params(key)).first()
+    found: tuple[int | None, dict[str, Any]] = (row[0], dict(row[1])) if row is not None else (None, {})
+    uow.info.setdefault("conversation_rows", {})[key] = found
+    return dict(found[1])
 
 
 def save_state(uow: UnitOfWork, key: Key, state: dict[str, Any]) -> None:
-    """Store (or, when empty, drop) the state; reuses the row `load_state` found in this unit
-    of work, so a message costs one lookup."""
-    row = _row(uow, key)
-    if not state:
-        if row is not None:
-            uow.session.delete(row)
+    """Store (or, when empty, drop) the state; uses what `load_state` read in this unit of
+    work, so an unchanged state costs nothing."""
+    known = uow.info.get("conversation_rows", {}).get(key)
+    if known is None:
+        load_state(uow, key)
+        known = uow.info["conversation_rows"][key]
+    row_id, before = known
+    if state == before:
         return
-    if row is None:
-        channel, chat, thread, user = key
-        uow.session.add(ConversationState(channel=channel, chat=chat, thread=thread, user_key=user, state=state))
-    elif row.state != state:
-        row.state = state
-
-
-def _row(uow: UnitOfWork, key: Key) -> ConversationState | None:
-    cache: dict[Key, ConversationState | None] = uow.info.setdefault("conversation_rows", {})
-    if key not in cache:
-        cache[key] = _query_row(uow, key)
-    return cache[key]
-
-
-def _query_row(uow: UnitOfWork, key: Key) -> ConversationState | None:
-    channel, chat, thread, user = key
-    return uow.session.scalar(
-        select(ConversationState).where(
-            ConversationState.channel == channel,
-            ConversationState.chat == chat,
-            ConversationState.thread == thread,
-            ConversationState.user_key == user,
-        )
-    )
+    if row_id is None:
+        uow.session.execute(insert(_TABLE).values(**_params(key), state=state, updated_at=utcnow()))
+    elif not state:
+        uow.session.execute(delete(_TABLE).where(_TABLE.c.id == row_id))
+    else:
+        uow.session.execute(update(_TABLE).where(_TABLE.c.id == row_id).values(state=state, updated_at=utcnow()))
 
 
 def already_processed(uow: UnitOfWork, channel: str, event_id: str) -> bool:

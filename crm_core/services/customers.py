@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from crm_core.cleaning import clean_email, clean_name, clean_phone, name_key
 from crm_core.enums import FollowUpStatus
@@ -58,16 +58,74 @@ def _rank(query: str, keyed: Sequence[tuple[int, str]]) -> list[int]:
 def _load(uow: UnitOfWork, model: type[T], ids: list[int]) -> list[T]:
     if not ids:
         return []
+    if len(ids) == 1:
+        one = uow.session.get(model, ids[0])
+        return [one] if one is not None else []
     rows = {r.id: r for r in uow.session.scalars(select(model).where(model.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
 
 
-def find_companies(uow: UnitOfWork, query: str) -> list[Company]:
+@dataclass(frozen=True)
+class NameIndex:
+    """The name keys of every company and contact, read in one go.
+
+    A long-lived caller (the dialogue) keeps one between messages so that a lookup costs no
+    scan of the tables; it may be a few seconds stale, so lookups only trust what it finds
+    and ask the database again when it finds nothing.
+    """
+
+    companies: tuple[tuple[int, str], ...]
+    contacts: tuple[tuple[int, str, int | None], ...]  # id, name key, company id
+    company_names: tuple[str, ...]
+    contact_names: tuple[str, ...]
+
+
+def name_index(uow: UnitOfWork) -> NameIndex:
+    companies = uow.session.execute(
+        select(Company.id, Company.name_key, Company.name).order_by(Company.name_key, Company.id)
+    ).tuples().all()
+    contacts = uow.session.execute(
+        select(Contact.id, Contact.name_key, Contact.company_id, Contact.name).order_by(Contact.name_key, Contact.id)
+    ).tuples().all()
+    return NameIndex(
+        companies=tuple((i, k) for i, k, _ in companies),
+        contacts=tuple((i, k, c) for i, k, c, _ in contacts),
+        company_names=tuple(n for _, _, n in companies),
+        contact_names=tuple(n for *_, n in contacts),
+    )
+
+
+def names_version(uow: UnitOfWork) -> tuple[object, ...]:
+    """Changes whenever a company or contact is added, removed or edited."""
+    return tuple(
+        uow.session.execute(
+            select(
+                select(func.count()).select_from(Company).scalar_subquery(),
+                select(func.max(Company.updated_at)).scalar_subquery(),
+                select(func.count()).select_from(Contact).scalar_subquery(),
+                select(func.max(Contact.updated_at)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+def find_companies(uow: UnitOfWork, query: str, index: NameIndex | None = None) -> list[Company]:
+    if index is not None:
+        found = _load(uow, Company, _rank(query, index.companies))
+        if found:
+            return found
     keyed = uow.session.execute(select(Company.id, Company.name_key).order_by(Company.name_key, Company.id)).tuples().all()
     return _load(uow, Company, _rank(query, keyed))
 
 
-def find_contacts(uow: UnitOfWork, query: str, company: Company | None = None) -> list[Contact]:
+def find_contacts(
+    uow: UnitOfWork, query: str, company: Company | None = None, index: NameIndex | None = None
+) -> list[Contact]:
+    if index is not None:
+        keyed_index = [(i, k) for i, k, c in index.contacts if company is None or c == company.id]
+        found = _load(uow, Contact, _rank(query, keyed_index))
+        if found and (company is None or all(f.company_id == company.id for f in found)):
+            return found
     stmt = select(Contact.id, Contact.name_key).order_by(Contact.name_key, Contact.id)
     if company is not None:
         stmt = stmt.where(Contact.company_id == company.id)
@@ -206,7 +264,7 @@ def customer_summary(
     interactions = list(
         session.scalars(
             select(Interaction)
-            .options(selectinload(Interaction.contact), selectinload(Interaction.author))
+            .options(joinedload(Interaction.contact), joinedload(Interaction.author))
             .where(scope_i)
             .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
             .limit(last)
@@ -216,7 +274,7 @@ def customer_summary(
     followups = list(
         session.scalars(
             select(FollowUp)
-            .options(selectinload(FollowUp.owner))
+            .options(joinedload(FollowUp.owner), joinedload(FollowUp.contact), joinedload(FollowUp.company))
             .where(scope_f, FollowUp.status != FollowUpStatus.DONE)
             .order_by(FollowUp.due_at)
         )

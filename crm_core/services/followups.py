@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from crm_core.enums import FollowUpStatus
 from crm_core.errors import InvalidInput
@@ -99,7 +99,7 @@ def due_unnotified(uow: UnitOfWork, now: datetime, owner: StaffUser | None = Non
     """Pending follow-ups that are due and whose owner has not been told yet."""
     stmt = (
         select(FollowUp)
-        .options(selectinload(FollowUp.contact), selectinload(FollowUp.company), selectinload(FollowUp.owner))
+        .options(joinedload(FollowUp.contact), joinedload(FollowUp.company), joinedload(FollowUp.owner))
         .where(FollowUp.status.in_(PENDING), FollowUp.due_at <= now, FollowUp.notified_at.is_(None))
         .order_by(FollowUp.due_at, FollowUp.id)
     )

@@ -53,7 +53,7 @@ def customer_from_answer(turn: Turn, req: Request) -> None:
         req.slots["person"] = persons[0]
     if orgs or persons:
         return
-    if customers.find_contacts(turn.uow, str(answer)):
+    if customers.find_contacts(turn.uow, str(answer), index=turn.names):
         req.slots["person"] = answer
     else:
         req.slots["company"] = answer
@@ -112,7 +112,7 @@ def _guess_from_leftover(turn: Turn, req: Request) -> None:
     leftover = " ".join(LOOKUP_WORDS.sub(" ", re.sub(r"[^\w\s&'-]", " ", str(req.slots.get("text", "")))).split())
     if not leftover or len(leftover.split()) > 4:
         return
-    if customers.find_companies(turn.uow, leftover):
+    if customers.find_companies(turn.uow, leftover, index=turn.names):
         req.slots["company"] = leftover
-    elif customers.find_contacts(turn.uow, leftover):
+    elif customers.find_contacts(turn.uow, leftover, index=turn.names):
         req.slots["person"] = leftover

@@ -47,7 +47,7 @@ def add_contact(turn: Turn, req: Request) -> list[Reply]:
         same = customers.contacts_by_email(turn.uow, email)
         if same:
             return [Text(f"{same[0].name} already has the e-mail {same[0].email}; nothing added.")]
-    twins = [c for c in customers.find_contacts(turn.uow, name, company) if name_key(c.name) == name_key(name)]
+    twins = [c for c in customers.find_contacts(turn.uow, name, company, index=turn.names) if name_key(c.name) == name_key(name)]
     if twins and (company is None or twins[0].company_id == company.id) and req.slots.get("duplicate_ok") is not True:
         if req.slots.get("duplicate_ok") is False:
             return [Text(f"OK, not added; {twins[0].name} is already in the CRM.")]
@@ -60,7 +60,7 @@ def add_contact(turn: Turn, req: Request) -> list[Reply]:
 
 def _add_company(turn: Turn, req: Request) -> list[Reply]:
     name = str(req.slots["company"])
-    existing = [c for c in customers.find_companies(turn.uow, name) if name_key(c.name) == name_key(name)]
+    existing = [c for c in customers.find_companies(turn.uow, name, index=turn.names) if name_key(c.name) == name_key(name)]
     if existing:
         return [Text(f"{existing[0].name} is already in the CRM. Say “what's up with {existing[0].name}?” to see it.")]
     phone = slot_or_entity(req, "phone", EntityLabel.PHONE)

@@ -125,8 +125,8 @@ def _chosen(turn: Turn, req: Request) -> FollowUp | None:
 
 def _candidates(turn: Turn, req: Request) -> list[FollowUp]:
     pending = followups.pending_followups(turn.uow, turn.user)
-    company_ids = {c.id for name in entity_values(req, EntityLabel.ORG) for c in customers.find_companies(turn.uow, name)}
-    contact_ids = {c.id for name in entity_values(req, EntityLabel.PERSON) for c in customers.find_contacts(turn.uow, name)}
+    company_ids = {c.id for name in entity_values(req, EntityLabel.ORG) for c in customers.find_companies(turn.uow, name, index=turn.names)}
+    contact_ids = {c.id for name in entity_values(req, EntityLabel.PERSON) for c in customers.find_contacts(turn.uow, name, index=turn.names)}
     if company_ids or contact_ids:
         return [f for f in pending if f.company_id in company_ids or f.contact_id in contact_ids]
     words = {w for w in re.findall(r"\w+", str(req.slots.get("text", "")).lower()) if w not in STOP_WORDS}
