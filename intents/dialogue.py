@@ -126,7 +126,7 @@ class Dialogue:
         if plain in UNDO_WORDS:
             memory.pending = None
             return self._undo(uow)
-        parse = parse_text(text)
+        parse = _shortcut(pending, plain, text) or parse_text(text)
         turn = Turn(uow, user, tz, now, parse, memory, parse_text, index)
         if followup_handlers.BUTTON.match(text):
             return self._guarded(turn, lambda: followup_handlers.button(turn, text) or [])
@@ -292,6 +292,22 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def _shortcut(pending: Request | None, plain: str, text: str) -> ParseResult | None:
+    """Messages whose meaning needs no language model: a button, "cancel", a number or
+    option picked from the list shown, a plain yes or no to the question asked."""
+    if plain in CANCEL_WORDS:
+        return ParseResult(text, Intent.CANCEL, 1.0)
+    if followup_handlers.BUTTON.match(text):
+        return ParseResult(text, Intent.COMPLETE_FOLLOWUP, 1.0)
+    if pending is None:
+        return None
+    if pending.confirm is not None and (plain in YES_WORDS or plain in NO_WORDS):
+        return ParseResult(text, Intent.AFFIRM if plain in YES_WORDS else Intent.DENY, 1.0)
+    if pending.options and _pick(pending, plain) is not None:
+        return ParseResult(text, Intent.OUT_OF_SCOPE, 0.0)
+    return None
 
 
 def _pick(pending: Request, plain: str) -> str | None:
