@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test nlu-train nlu-evaluate nlu-benchmark bench lint clean
+.PHONY: run test nlu-train nlu-evaluate nlu-benchmark bench bench-e2e lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ nlu-benchmark: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/nlu_speed.py
+
+bench-e2e: $(STAMP)
+	$(BIN)/python benchmarks/console_e2e.py
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
