@@ -8,12 +8,14 @@ interactions will gain a `deal_id` then.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
+    LargeBinary,
     Enum,
     ForeignKey,
     Index,
@@ -25,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from crm_core.db import UtcDateTime
-from crm_core.enums import AuditAction, FollowUpStatus, InteractionType, Role
+from crm_core.enums import AuditAction, FollowUpStatus, InteractionType, OutboxStatus, Role
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,6 +67,8 @@ class StaffUser(Timestamped, Base):
     slack_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # the local date of the last morning summary sent (one a day, never two)
+    last_summary_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Company(Timestamped, Base):
@@ -186,3 +190,31 @@ class ProcessedMessage(Base):
     channel: Mapped[str] = mapped_column(String(20))
     event_id: Mapped[str] = mapped_column(String(128))
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A reply or push waiting to be sent, written in the transaction of what caused it.
+
+    The sender delivers due rows with rate limits and retries; after MAX_ATTEMPTS it marks
+    a row dead (visible and retryable with `chatcrm outbox`). `payload` is the rendered
+    reply (text, options, actions, file name); `blob` the bytes of an image or file.
+    `last_error` holds an error class or HTTP status, never message text.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat: Mapped[str] = mapped_column(String(64))
+    thread: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(20), default="reply")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    platform_id: Mapped[str | None] = mapped_column(String(64))

@@ -15,18 +15,19 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm_core.errors import CrmError, InvalidInput, NothingToUndo
 from crm_core.models import StaffUser
-from crm_core.services import conversations, customers, undo
+from crm_core.services import conversations, customers, outbox, undo
 from crm_core.services.customers import NameIndex
 from crm_core.uow import Database, UnitOfWork
+from intents import permissions
 from intents.handlers import HANDLERS
 from intents.handlers import followups as followup_handlers
-from intents.messages import Choices, IncomingMessage, Reply, Text
+from intents.messages import AnyReply, Choices, Destination, IncomingMessage, Reply, Text, to_payload
 from intents.state import ConversationMemory, Request
 from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
 from nlp_models.entity_recognizer import KnownNames
@@ -79,7 +80,9 @@ class Dialogue:
 
     # -- one message ----------------------------------------------------------------------
 
-    def handle(self, message: IncomingMessage, actor_id: int) -> list[Reply]:
+    def handle(self, message: IncomingMessage, actor_id: int, reply_to: Destination | None = None) -> list[Reply]:
+        """Answer one message of a staff user. With `reply_to`, the replies are also written to
+        the outbox in the same transaction as everything the message changed."""
         with self.db.unit_of_work(actor_id) as uow:
             if message.event_id is not None and conversations.already_processed(
                 uow, message.channel, message.event_id
@@ -96,6 +99,8 @@ class Dialogue:
             # the message id, the memory and the handler's changes: one commit, or none
             if message.event_id is not None:
                 conversations.mark_processed(uow, message.channel, message.event_id)
+            if reply_to is not None:
+                enqueue_replies(uow, reply_to, replies)
             conversations.save_state(uow, key, memory.to_json())
             uow.commit()
             self._forget_names_if_changed(uow)
@@ -200,7 +205,11 @@ class Dialogue:
     def _run(self, turn: Turn, request: Request) -> list[Reply]:
         """Run the request's handler. When it asks, or fails with a CrmError, everything it
         changed is rolled back (nothing but reads happened before it in this transaction)."""
-        handler = self.handlers.get(Intent(request.intent)) or self.handlers[Intent.OUT_OF_SCOPE]
+        intent = Intent(request.intent)
+        if not permissions.allowed(turn.user.role.value, intent):
+            turn.memory.pending = None
+            return [Text(f"As {turn.user.role.value} you can't do that here. Type “help” to see what you can do.")]
+        handler = self.handlers.get(intent) or self.handlers[Intent.OUT_OF_SCOPE]
         notes_before = list(turn.notes)
         try:
             replies = handler(turn, request)
@@ -285,6 +294,16 @@ class Dialogue:
     def _forget_names_if_changed(self, uow: UnitOfWork) -> None:
         if uow.touched & {"company", "contact"}:
             self._names_checked = float("-inf")
+
+
+def enqueue_replies(
+    uow: UnitOfWork, destination: Destination, replies: Sequence[AnyReply], purpose: str = "reply"
+) -> None:
+    for reply in replies:
+        payload, blob = to_payload(reply)
+        outbox.enqueue(
+            uow, destination.channel, destination.chat, payload, thread=destination.thread, blob=blob, purpose=purpose
+        )
 
 
 def _zone(name: str) -> ZoneInfo:

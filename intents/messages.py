@@ -57,3 +57,51 @@ class File:
 
 
 Reply = Text | Choices | Image | File
+
+
+@dataclass(frozen=True, slots=True)
+class AskContact:
+    """Ask a customer to share their phone number (Telegram's contact button), or type an e-mail."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where replies go: a platform chat, and a thread in it (Slack) when there is one."""
+
+    channel: str
+    chat: str
+    thread: str | None = None
+
+
+AnyReply = Reply | AskContact
+
+
+def to_payload(reply: AnyReply) -> tuple[dict[str, object], bytes | None]:
+    """A reply as the JSON and bytes an outbox row keeps."""
+    if isinstance(reply, Text):
+        return {"type": "text", "text": reply.text, "actions": [[a.label, a.value] for a in reply.actions]}, None
+    if isinstance(reply, Choices):
+        return {"type": "choices", "text": reply.text, "options": [[o.label, o.value] for o in reply.options]}, None
+    if isinstance(reply, Image):
+        return {"type": "image", "title": reply.title}, reply.png
+    if isinstance(reply, File):
+        return {"type": "file", "name": reply.name, "mime": reply.mime}, reply.content
+    return {"type": "ask_contact", "text": reply.text}, None
+
+
+def from_payload(payload: dict[str, object], blob: bytes | None) -> AnyReply:
+    kind = payload.get("type")
+    pairs = lambda key: tuple(Choice(str(a), str(b)) for a, b in payload.get(key) or [])  # type: ignore[attr-defined]  # noqa: E731
+    if kind == "text":
+        return Text(str(payload["text"]), pairs("actions"))
+    if kind == "choices":
+        return Choices(str(payload["text"]), pairs("options"))
+    if kind == "image":
+        return Image(blob or b"", str(payload.get("title", "image")))
+    if kind == "file":
+        return File(str(payload["name"]), blob or b"", str(payload.get("mime", "application/octet-stream")))
+    if kind == "ask_contact":
+        return AskContact(str(payload["text"]))
+    raise ValueError(f"unknown reply type {kind!r}")

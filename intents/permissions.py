@@ -1,0 +1,36 @@
+"""Who may run which intent: checked before any handler. Customers (Telegram contacts) never
+reach staff features; staff see every customer but only their own follow-ups."""
+
+from __future__ import annotations
+
+from crm_core.enums import Role
+from nlp_models.labels import Intent
+
+CONVERSATION = frozenset(
+    {Intent.GREET, Intent.THANKS, Intent.HELP, Intent.CANCEL, Intent.AFFIRM, Intent.DENY, Intent.OUT_OF_SCOPE}
+)
+CUSTOMER_SIDE = frozenset(
+    {Intent.OPEN_TICKET, Intent.TICKET_STATUS, Intent.CLOSE_TICKET, Intent.RATE_SERVICE, Intent.UNSUBSCRIBE}
+)
+SALES = frozenset(
+    {
+        Intent.LOG_INTERACTION, Intent.ADD_CONTACT, Intent.UPDATE_CONTACT, Intent.SHOW_CUSTOMER,
+        Intent.SCHEDULE_FOLLOWUP, Intent.LIST_FOLLOWUPS, Intent.COMPLETE_FOLLOWUP,
+        Intent.CREATE_DEAL, Intent.UPDATE_DEAL, Intent.LIST_DEALS, Intent.LOG_ORDER,
+    }
+)  # fmt: skip
+CUSTOMER = "customer"
+
+# The permission table (also in the README).
+ALLOWED: dict[str, frozenset[Intent]] = {
+    Role.ADMIN.value: frozenset(Intent) - CUSTOMER_SIDE,
+    Role.MANAGER.value: frozenset(Intent) - CUSTOMER_SIDE,
+    Role.REP.value: CONVERSATION | SALES,
+    Role.AGENT.value: CONVERSATION
+    | {Intent.SHOW_CUSTOMER, Intent.LOG_INTERACTION, Intent.SCHEDULE_FOLLOWUP, Intent.LIST_FOLLOWUPS, Intent.COMPLETE_FOLLOWUP},
+    CUSTOMER: CONVERSATION | CUSTOMER_SIDE,
+}
+
+
+def allowed(role: str, intent: Intent) -> bool:
+    return intent in ALLOWED.get(role, CONVERSATION)
