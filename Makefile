@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# the server when a chat token is configured, else the console chat
 run: $(STAMP)
-	$(BIN)/chatcrm shell
+	@if $(BIN)/python -c "import sys; from config import load_settings; sys.exit(0 if load_settings().chat_enabled else 1)" 2>/dev/null; \
+	then $(BIN)/chatcrm serve; else $(BIN)/chatcrm shell; fi
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -345,6 +345,63 @@ def export(
         out.detach()
 
 
+outbox_app = typer.Typer(no_args_is_help=True, help="Replies and pushes waiting to be sent; dead letters.")
+app.add_typer(outbox_app, name="outbox")
+
+
+@app.command("serve")
+def serve_command() -> None:
+    """The HTTP server (Slack events, Telegram webhook, /healthz), the Telegram poller, the
+    outbox sender and the scheduler (the last three in the leader process only)."""
+    from app.serve import serve
+
+    settings = _settings()
+    if not settings.chat_enabled:
+        _fail("neither TELEGRAM_BOT_TOKEN nor SLACK_BOT_TOKEN is set; `chatcrm shell` is the console chat")
+    serve(settings)
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[str | None, typer.Option(help="pending, sent or dead")] = None,
+    limit: Annotated[int, typer.Option(help="newest first, at most this many")] = 50,
+) -> None:
+    """Outbox rows: id, status, attempts, channel, chat, purpose, last error (never the text)."""
+    from crm_core.enums import OutboxStatus
+    from crm_core.services import outbox
+
+    wanted = None
+    if status is not None:
+        try:
+            wanted = OutboxStatus(status)
+        except ValueError:
+            _fail(f"unknown status {status!r}; one of pending, sent, dead")
+    with _database(_settings()) as db, db.unit_of_work() as uow:
+        rows = outbox.list_messages(uow, wanted, limit)
+        for r in rows:
+            typer.echo(
+                f"{r.id}\t{r.status.value}\t{r.attempts}\t{r.channel}\t{r.chat}\t{r.purpose}\t"
+                f"{r.last_error or '-'}\t{r.created_at.isoformat()}"
+            )
+        if not rows:
+            typer.echo("no outbox rows" + (f" with status {status}" if status else ""))
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    message_id: Annotated[int | None, typer.Argument(help="one dead row; all dead rows when left out")] = None,
+) -> None:
+    """Send dead rows again (attempts start from zero)."""
+    from datetime import UTC, datetime
+
+    from crm_core.services import outbox
+
+    with _database(_settings()) as db, db.unit_of_work() as uow:
+        count = outbox.retry(uow, datetime.now(UTC), message_id)
+        uow.commit()
+    typer.echo(f"{count} outbox row{'s' if count != 1 else ''} queued again")
+
+
 def main() -> None:
     app()
 

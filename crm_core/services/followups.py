@@ -95,17 +95,30 @@ def snooze_followup(uow: UnitOfWork, followup: FollowUp, delay: timedelta, now: 
     return followup
 
 
-def due_unnotified(uow: UnitOfWork, now: datetime, owner: StaffUser | None = None) -> list[FollowUp]:
-    """Pending follow-ups that are due and whose owner has not been told yet."""
+def due_unnotified(
+    uow: UnitOfWork, now: datetime, owner: StaffUser | None = None, limit: int | None = None
+) -> list[FollowUp]:
+    """Pending follow-ups that are due and whose owner has not been told yet. On PostgreSQL
+    the rows are locked (others skipped), so two schedulers can never tell one twice."""
     stmt = (
         select(FollowUp)
-        .options(joinedload(FollowUp.contact), joinedload(FollowUp.company), joinedload(FollowUp.owner))
         .where(FollowUp.status.in_(PENDING), FollowUp.due_at <= now, FollowUp.notified_at.is_(None))
         .order_by(FollowUp.due_at, FollowUp.id)
     )
     if owner is not None:
         stmt = stmt.where(FollowUp.owner_id == owner.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if uow.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=FollowUp)
+    else:
+        stmt = stmt.options(joinedload(FollowUp.contact), joinedload(FollowUp.company), joinedload(FollowUp.owner))
     return list(uow.session.scalars(stmt))
+
+
+def summary_for(uow: UnitOfWork, owner: StaffUser, day_end: datetime) -> list[FollowUp]:
+    """The owner's pending follow-ups due before `day_end` (today's and overdue ones)."""
+    return pending_followups(uow, owner, due_before=day_end)
 
 
 def mark_notified(uow: UnitOfWork, followup: FollowUp, now: datetime) -> None:

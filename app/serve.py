@@ -1,0 +1,166 @@
+"""`chatcrm serve`: one process with the HTTP server (Slack events, the Telegram webhook,
+health), and, while it is the leader, the scheduler, the Telegram poller and the outbox
+sender. Built by the composition root's builders at start, never at import.
+
+SIGTERM (uvicorn's handler): stop taking requests, let the ones in flight finish (what they
+changed and the replies they queued commit together), stop the poller, scheduler and sender,
+and exit within 10 s. Replies not yet sent stay in the outbox for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.outbox_sender import OutboxSender
+from bot.ports import Sender
+from bot.scheduler import Scheduler
+from config import Settings
+from crm_core.leader import LeaderLock
+from crm_core.uow import Database
+from intents.gateway import Gateway
+
+log = logging.getLogger(__name__)
+
+LEADER_CHECK_S = 5.0
+SHUTDOWN_GRACE_S = 6
+
+
+class Adapter(Protocol):
+    sender: Sender
+
+    def routes(self) -> list[BaseRoute]: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class PollingAdapter(Adapter, Protocol):
+    async def start_polling(self) -> None: ...
+    async def stop_polling(self) -> None: ...
+
+
+@dataclass
+class Runtime:
+    db: Database
+    adapters: list[Adapter]
+    leader: LeaderLock
+    sender: OutboxSender
+    scheduler: Scheduler
+    leader_check_s: float = LEADER_CHECK_S
+    leading: bool = False
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _sender_stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        for adapter in self.adapters:
+            await adapter.start()
+        self._tasks.append(asyncio.create_task(self._lead()))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self._step_down()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for adapter in self.adapters:
+            await adapter.stop()
+        await asyncio.to_thread(self.leader.release)
+
+    async def _lead(self) -> None:
+        """Take the lead when it is free; give it up when the lock's connection is lost."""
+        while not self._stop.is_set():
+            holds = await asyncio.to_thread(self.leader.try_acquire)
+            if holds and not self.leading:
+                await self._take_lead()
+            elif not holds and self.leading:
+                await self._step_down()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.leader_check_s)
+
+    async def _take_lead(self) -> None:
+        self.leading = True
+        log.info("leading: scheduler, poller and outbox sender on")
+        self._sender_stop = asyncio.Event()
+        self._tasks.append(asyncio.create_task(self.sender.run(self._sender_stop)))
+        self.scheduler.start()
+        for adapter in self.adapters:
+            if hasattr(adapter, "start_polling"):
+                await adapter.start_polling()  # type: ignore[attr-defined]
+
+    async def _step_down(self) -> None:
+        if not self.leading:
+            return
+        self.leading = False
+        self.scheduler.shutdown()
+        for adapter in self.adapters:
+            if hasattr(adapter, "stop_polling"):
+                await adapter.stop_polling()  # type: ignore[attr-defined]
+        self._sender_stop.set()
+
+
+def build_runtime(settings: Settings, db: Database, gateway: Gateway) -> Runtime:
+    adapters: list[Adapter] = []
+    if settings.telegram_bot_token:
+        from bot.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(settings, gateway))
+    if settings.slack_bot_token:
+        from bot.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(settings, gateway))
+    sender = OutboxSender(db, {a.sender.channel: a.sender for a in adapters})
+    scheduler = Scheduler(db, on_enqueued=sender.wake.set)
+    return Runtime(db, adapters, LeaderLock(db.engine), sender, scheduler)
+
+
+def build_app(runtime: Runtime) -> Starlette:
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "leader": runtime.leading})
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    for adapter in runtime.adapters:
+        routes.extend(adapter.routes())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from app.compose import build_database, build_dialogue, build_nlu
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    db = build_database(settings)
+    dialogue = build_dialogue(db, build_nlu(settings))
+    runtime = build_runtime(settings, db, Gateway(db, dialogue))
+    config = uvicorn.Config(
+        build_app(runtime),
+        host=settings.crm_http_host,
+        port=settings.crm_http_port,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        log_level="info",
+        access_log=False,  # paths only, but keep the log about ids
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        db.dispose()
