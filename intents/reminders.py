@@ -63,8 +63,8 @@ def due_reminders(db: Database, owner_id: int, now: datetime) -> list[Reply]:
         tz = _zone(owner.timezone)
         replies: list[Reply] = []
         for f in followups.due_unnotified(uow, now, owner=owner):
-            replies.append(reminder(f, tz, now))
-            followups.mark_notified(uow, f, now)
+            if followups.mark_notified(uow, f, now):
+                replies.append(reminder(f, tz, now))
         uow.commit()
         return replies
 
@@ -77,8 +77,9 @@ def enqueue_due_reminders(db: Database, now: datetime) -> int:
             destination = destination_of(f.owner)
             if destination is None:
                 continue  # a console-only user: the shell shows it
+            if not followups.mark_notified(uow, f, now):
+                continue  # another scheduler told this one
             enqueue_replies(uow, destination, [reminder(f, _zone(f.owner.timezone), now)], purpose="reminder")
-            followups.mark_notified(uow, f, now)
             sent += 1
         uow.commit()
     return sent

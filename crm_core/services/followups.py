@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm_core.enums import FollowUpStatus
 from crm_core.errors import InvalidInput
@@ -121,5 +122,17 @@ def summary_for(uow: UnitOfWork, owner: StaffUser, day_end: datetime) -> list[Fo
     return pending_followups(uow, owner, due_before=day_end)
 
 
-def mark_notified(uow: UnitOfWork, followup: FollowUp, now: datetime) -> None:
-    followup.notified_at = now
+def mark_notified(uow: UnitOfWork, followup: FollowUp, now: datetime) -> bool:
+    """Mark the owner told; False when someone else did first (then tell nobody again).
+
+    A compare-and-set in SQL, so two writers can never both win, on any backend."""
+    result = uow.session.execute(
+        update(FollowUp)
+        .where(FollowUp.id == followup.id, FollowUp.notified_at.is_(None))
+        .values(notified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    won = bool(result.rowcount)  # type: ignore[attr-defined]
+    if won:
+        set_committed_value(followup, "notified_at", now)
+    return won
