@@ -7,6 +7,9 @@ Adapters call these synchronous methods from a worker thread; they never query o
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import defaultdict, deque
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -20,6 +23,9 @@ from intents.customer import customer_reply
 from intents.dialogue import Dialogue, enqueue_replies
 from intents.messages import AskContact, Destination, IncomingMessage, Text
 
+FLOOD_LIMIT = 20  # messages per user per FLOOD_WINDOW_S, per process
+FLOOD_WINDOW_S = 60.0
+SLOW_DOWN = "You're sending messages faster than I can handle. Please wait a minute; messages sent meanwhile were not processed."
 STRANGER = "I don't know you yet. Ask an admin to add you to chatcrm (`chatcrm users add`)."
 LINK_PROMPT = (
     "Welcome! To link this chat to your customer account, share your phone number with the "
@@ -27,10 +33,39 @@ LINK_PROMPT = (
 )
 
 
+class FloodGuard:
+    """At most `limit` messages per user in any `window_s`; the first one over gets told."""
+
+    def __init__(self, limit: int = FLOOD_LIMIT, window_s: float = FLOOD_WINDOW_S) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._seen: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, channel: str, user: str) -> str:
+        """"ok", "warn" (the first message over the limit) or "drop"."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._seen[(channel, user)]
+            while times and times[0] <= now - self.window_s:
+                times.popleft()
+            times.append(now)
+            if len(times) <= self.limit:
+                return "ok"
+            return "warn" if len(times) == self.limit + 1 else "drop"
+
+
 class Gateway:
-    def __init__(self, db: Database, dialogue: Dialogue) -> None:
+    def __init__(self, db: Database, dialogue: Dialogue, flood: FloodGuard | None = None) -> None:
         self.db = db
         self.dialogue = dialogue
+        self.flood = flood or FloodGuard()
+
+    def _flooding(self, message: IncomingMessage, reply_to: Destination) -> bool:
+        verdict = self.flood.check(message.channel, message.user)
+        if verdict == "warn":
+            self.notice(message, reply_to, SLOW_DOWN)
+        return verdict != "ok"
 
     # -- staff ----------------------------------------------------------------------------
 
@@ -56,6 +91,8 @@ class Gateway:
             return user.id
 
     def staff_message(self, message: IncomingMessage, staff_id: int, reply_to: Destination) -> None:
+        if self._flooding(message, reply_to):
+            return
         self.dialogue.handle(message, staff_id, reply_to=reply_to)
 
     def stranger(self, message: IncomingMessage, reply_to: Destination) -> None:
@@ -111,6 +148,8 @@ class Gateway:
             uow.commit()
 
     def customer_message(self, message: IncomingMessage, reply_to: Destination, telegram_user: int, name: str) -> None:
+        if self._flooding(message, reply_to):
+            return
         now = message.received_at or datetime.now(UTC)
         with self.db.unit_of_work() as uow:
             if self._seen(uow, message):
@@ -131,8 +170,11 @@ class Gateway:
             email = clean_email(words[0])
         except InvalidInput as error:
             return [Text(str(error)), AskContact(LINK_PROMPT)]
-        found = customers.contacts_by_email(uow, email)
-        return [Text(self._link(uow, found[0] if found else None, telegram_user, name, email=email))]
+        if customers.contacts_by_email(uow, email):
+            # a typed address proves nothing: an existing account is linked only through the
+            # phone number Telegram itself vouches for
+            return [AskContact("That address belongs to an account already. To prove it's yours, share your phone number with the button below.")]
+        return [Text(self._link(uow, None, telegram_user, name, email=email))]
 
     @staticmethod
     def _link(
