@@ -4,7 +4,7 @@ order per chat, rate limits, 429, transient and permanent failures, dead letters
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -83,25 +83,26 @@ async def test_429_pauses_the_chat_and_the_row_goes_later(db: Database) -> None:
     platform = FakePlatform()
     platform.failures = [RetryAfter(30)]
     put(db, "A", "first", "second")
-    sender = OutboxSender(db, {"fake": platform}, clock=lambda: datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+    now = datetime.now(UTC)  # the rows were queued just now
+    sender = OutboxSender(db, {"fake": platform}, clock=lambda: now)
     await sender.drain_once()
     assert platform.sent == []
     with db.unit_of_work() as uow:
         rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         assert [r.status for r in rows] == [OutboxStatus.PENDING, OutboxStatus.PENDING]
         assert rows[0].last_error == "429" and rows[0].attempts == 1
-        assert all(r.next_attempt_at >= datetime(2026, 11, 22, 10, 0, 30, tzinfo=UTC) for r in rows)
+        assert all(r.next_attempt_at >= now + timedelta(seconds=30) for r in rows)
 
 
 async def test_transient_errors_back_off_then_die_and_retry_revives(db: Database) -> None:
     platform = FakePlatform()
     put(db, "A", "hello")
-    clock = [datetime(2026, 11, 22, 10, 0, tzinfo=UTC)]
+    clock = [datetime.now(UTC)]  # the row was queued just now
     sender = OutboxSender(db, {"fake": platform}, clock=lambda: clock[0])
     for _ in range(outbox.MAX_ATTEMPTS):
         platform.failures = [TransientError("503")]
         await sender.drain_once()
-        clock[0] = clock[0].replace(hour=clock[0].hour + 1)
+        clock[0] += timedelta(hours=1)
     assert statuses(db) == [("hello", OutboxStatus.DEAD, outbox.MAX_ATTEMPTS)]
     with db.unit_of_work() as uow:
         assert outbox.retry(uow, clock[0]) == 1
