@@ -1,0 +1,433 @@
+"""The Slack channel: Events API, the /crm slash command and button presses in; replies out.
+
+In: one Bolt app (`AsyncApp`) behind Starlette at `POST /slack/events`. Bolt verifies every
+request's signature and timestamp (forged or stale → 401) before any listener runs. Each
+listener acks at once and hands the work to a tracked asyncio task, so Slack gets its answer
+within milliseconds, whatever the database and the language model take:
+
+    DM message (message.im)        → IncomingMessage(chat=D…, thread=thread_ts or None)
+    @mention in a channel          → IncomingMessage(chat=C…, thread=thread_ts or ts): answered in the thread
+    /crm TEXT                      → IncomingMessage(text=TEXT) in the channel it was typed in
+    button press (block_actions)   → IncomingMessage(text=button value) in the message's channel/thread
+
+Who is talking: a staff user linked by Slack id; else one whose e-mail (users.info) is a staff
+user's, linked on first contact; else a stranger, who is told to ask an admin. The gateway
+records each event id with its effect, so a retried event (same `event_id`) changes nothing.
+
+Out: `SlackSender` renders Reply values for the outbox sender: text escaped for Slack's
+mrkdwn (no `<!channel>`, no forged links), buttons as Block Kit, images and files through
+files_upload_v2. Errors map to bot.ports: 429 → RetryAfter (after the SDK's own retry handler
+has waited out the first one), 5xx and network errors → TransientError, the rest → PermanentError.
+
+Logs carry ids (event, channel, user, outbox) and never message text or profile fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.ports import PermanentError, RetryAfter, TransientError
+from config.settings import Settings
+from intents.gateway import Gateway
+from intents.messages import AnyReply, AskContact, Choice, Choices, Destination, File, Image, IncomingMessage, Text
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "slack"
+EVENTS_PATH = "/slack/events"
+COMMAND = "/crm"
+ACTION_PREFIX = "crm_choice_"
+WHO_ARE_YOU_LATER = "Slack did not tell me who you are just now; please try again in a minute."
+
+# Block Kit limits (https://api.slack.com/reference/block-kit)
+_SECTION_CHARS = 3000
+_BUTTON_LABEL_CHARS = 75
+_BUTTON_VALUE_CHARS = 2000
+_BUTTONS_PER_BLOCK = 25
+# Slack's error codes that a later attempt may get past
+_TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+# message subtypes that are a person's new message; the rest (edits, deletes, joins, bots) are not
+_USER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+
+
+# -- text: Slack's markup in and out -----------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Text as Slack shows it literally: no mentions (`<!channel>`), no links, no entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_TAG = re.compile(r"<([^<>]*)>")
+
+
+def plain_text(text: str, bot_user_id: str | None) -> str:
+    """Slack's message markup as the words the user typed: the bot's own mention dropped,
+    links and e-mail addresses as their label, entities unescaped."""
+
+    def untag(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith("@"):
+            return "" if bot_user_id and target[1:] == bot_user_id else match.group(0)
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):  # <!here>, <!subteam^S123|@sales>
+            return label or "@" + target[1:].split("^")[0]
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return label or target
+
+    words = _TAG.sub(untag, text)
+    words = words.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(words.split())
+
+
+# -- out: the Sender the outbox sender calls ----------------------------------------------------
+
+
+class SlackSender:
+    """Renders replies with chat.postMessage and files_upload_v2; raises bot.ports errors."""
+
+    channel = CHANNEL
+    per_chat_rate = 1.0  # Slack: about one message a second per channel
+    overall_rate = 20.0
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(self, chat: str, thread: str | None, reply: AnyReply) -> str | None:
+        try:
+            if isinstance(reply, Image):
+                return await self._upload(chat, thread, f"{reply.title}.png", reply.png, reply.title)
+            if isinstance(reply, File):
+                return await self._upload(chat, thread, reply.name, reply.content, reply.name)
+            return await self._post(chat, thread, reply)
+        except SlackApiError as error:
+            raise _send_error(error) from error
+        except SlackRequestError as error:  # the upload URL answered other than 200
+            raise TransientError("upload_failed") from error
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise TransientError(type(error).__name__) from error
+
+    async def _post(self, chat: str, thread: str | None, reply: Text | Choices | AskContact) -> str | None:
+        buttons: Sequence[Choice] = ()
+        if isinstance(reply, Text):
+            buttons = reply.actions
+        elif isinstance(reply, Choices):
+            buttons = reply.options
+        text = escape(reply.text)
+        arguments: dict[str, Any] = {"channel": chat, "text": text, "unfurl_links": False, "unfurl_media": False}
+        if thread:
+            arguments["thread_ts"] = thread
+        if buttons:
+            arguments["blocks"] = blocks(text, buttons)
+        response = await self.client.chat_postMessage(**arguments)
+        ts = response.get("ts")
+        return str(ts) if ts else None
+
+    async def _upload(self, chat: str, thread: str | None, filename: str, content: bytes, title: str) -> str | None:
+        response = await self.client.files_upload_v2(
+            content=content, filename=filename, title=title, channel=chat, thread_ts=thread or None
+        )
+        file = response.get("file") or {}
+        return str(file["id"]) if file.get("id") else None
+
+
+def blocks(escaped_text: str, buttons: Sequence[Choice]) -> list[dict[str, Any]]:
+    """A section with the (already escaped) text, then the buttons; each button's value is
+    what comes back as the message when it is pressed."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, max(len(escaped_text), 1), _SECTION_CHARS):
+        chunk = escaped_text[start : start + _SECTION_CHARS] or " "
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+    elements = [
+        {
+            "type": "button",
+            "action_id": f"{ACTION_PREFIX}{index}",
+            "text": {"type": "plain_text", "text": choice.label[:_BUTTON_LABEL_CHARS] or "…", "emoji": True},
+            "value": choice.value[:_BUTTON_VALUE_CHARS],
+        }
+        for index, choice in enumerate(buttons)
+    ]
+    for start in range(0, len(elements), _BUTTONS_PER_BLOCK):
+        out.append(
+            {"type": "actions", "block_id": f"crm_actions_{start // _BUTTONS_PER_BLOCK}", "elements": elements[start : start + _BUTTONS_PER_BLOCK]}
+        )
+    return out
+
+
+def _send_error(error: SlackApiError) -> RetryAfter | TransientError | PermanentError:
+    status = int(getattr(error.response, "status_code", 0) or 0)
+    code = str(error.response.get("error") or status)
+    if status == 429 or code == "ratelimited":
+        return RetryAfter(_retry_after(error.response.headers))
+    if status >= 500 or code in _TRANSIENT_ERRORS:
+        return TransientError(code)
+    return PermanentError(code)  # channel_not_found, not_in_channel, invalid_auth, is_archived …
+
+
+def _retry_after(headers: Any) -> float:
+    for key in headers or {}:
+        if str(key).lower() == "retry-after":
+            value = headers[key]
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(float(value), 1.0)
+            except ValueError:
+                break
+    return 1.0
+
+
+# -- in: the Bolt app ---------------------------------------------------------------------------
+
+
+class SlackAdapter:
+    """Bolt app, HTTP route and sender for one Slack workspace (one bot token)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        gateway: Gateway,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if not settings.slack_bot_token or not settings.slack_signing_secret:
+            raise ValueError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed for Slack")
+        self.gateway = gateway
+        self.clock = clock
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=_with_slash(settings.slack_api_base_url),
+            retry_handlers=retry_handlers(),
+            logger=_quiet_logger("bot.slack.sdk"),
+        )
+        # the token travels in the client (passing it twice only earns a warning from Bolt)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.slack_signing_secret,
+            process_before_response=False,
+            logger=_quiet_logger("bot.slack.bolt"),
+            name="chatcrm",
+        )
+        self._handler = AsyncSlackRequestHandler(self.app)
+        self._sender = SlackSender(self.client)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[str] = set()
+        self._register()
+
+    @property
+    def sender(self) -> SlackSender:
+        return self._sender
+
+    def routes(self) -> list[Route]:
+        return [Route(EVENTS_PATH, self._endpoint, methods=["POST"])]
+
+    async def _endpoint(self, request: Request) -> Response:
+        return await self._handler.handle(request)
+
+    async def wait_idle(self) -> None:
+        """Wait until every message acked so far has been handed to the gateway."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self, timeout: float = 8.0) -> None:
+        """At shutdown: let the work in hand finish (its effect and replies are one
+        transaction, so a cut-off task leaves nothing half done), then stop."""
+        if self._tasks:
+            _done, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- listeners: translate, ack, hand over ---------------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+        app.event("message")(self._on_message)
+        app.event("app_mention")(self._on_mention)
+        app.command(COMMAND)(self._on_command)
+        app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_button)
+        # Anything else is acked and dropped: an unhandled request would be logged by Bolt
+        # with its body, and answered 404, which Slack retries.
+        app.event(re.compile(".*"))(self._ignore)
+        app.command(re.compile(".*"))(self._ack_only)
+        app.action(re.compile(".*"))(self._ack_only)
+
+    async def _ignore(self) -> None:
+        return None
+
+    async def _ack_only(self, ack: AsyncAck) -> None:
+        await ack()
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        # only direct messages: in channels the bot listens to @mentions (app_mention)
+        if event.get("channel_type") != "im" or not _from_a_person(event, context):
+            return
+        thread = event.get("thread_ts")
+        self._accept(
+            self._message(event, context, body.get("event_id"), thread),
+            Destination(CHANNEL, str(event["channel"]), thread),
+        )
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        channel = str(event.get("channel") or "")
+        if channel.startswith("D") or not _from_a_person(event, context):
+            return  # a DM arrives as message.im too
+        thread = event.get("thread_ts") or event.get("ts")
+        self._accept(
+            self._message(event, context, body.get("event_id"), thread),
+            Destination(CHANNEL, channel, thread),
+        )
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        channel, user = str(command.get("channel_id") or ""), str(command.get("user_id") or "")
+        if not channel or not user:
+            return
+        text = plain_text(str(command.get("text") or ""), context.bot_user_id) or "help"
+        trigger = command.get("trigger_id")
+        event_id = f"command:{trigger}" if trigger else None
+        message = IncomingMessage(CHANNEL, channel, user, text, None, event_id, self.clock())
+        self._accept(message, Destination(CHANNEL, channel, None))
+
+    async def _on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user = str((body.get("user") or {}).get("id") or "")
+        container = body.get("container") or {}
+        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+        value = action.get("value")
+        if not user or not channel or not value:
+            return
+        thread = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
+        action_ts = str(action.get("action_ts") or "")
+        event_id = f"action:{user}:{action_ts}" if action_ts else None
+        message = IncomingMessage(CHANNEL, channel, user, str(value), thread, event_id, _ts_time(action_ts) or self.clock())
+        self._accept(message, Destination(CHANNEL, channel, thread))
+
+    def _message(
+        self, event: dict[str, Any], context: AsyncBoltContext, event_id: str | None, thread: str | None
+    ) -> IncomingMessage:
+        text = plain_text(str(event.get("text") or ""), context.bot_user_id) or "help"
+        return IncomingMessage(
+            channel=CHANNEL,
+            chat=str(event["channel"]),
+            user=str(event["user"]),
+            text=text,
+            thread=thread,
+            event_id=event_id,
+            received_at=_ts_time(str(event.get("ts") or "")) or self.clock(),
+        )
+
+    def _accept(self, message: IncomingMessage, reply_to: Destination) -> None:
+        """Start the work after the ack; a retry of an event still being handled is dropped
+        here (the gateway drops one already handled)."""
+        if message.event_id is not None:
+            if message.event_id in self._in_flight:
+                log.info("slack duplicate in flight event=%s", message.event_id)
+                return
+            self._in_flight.add(message.event_id)
+        self._spawn(self._serve(message, reply_to))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- the work: who is it, then the gateway ---------------------------------------------------
+
+    async def _serve(self, message: IncomingMessage, reply_to: Destination) -> None:
+        try:
+            staff = await asyncio.to_thread(self.gateway.staff_id, CHANNEL, message.user)
+            if staff is None:
+                try:
+                    email = await self._email_of(message.user)
+                except _LookupFailed:
+                    await asyncio.to_thread(self.gateway.notice, message, reply_to, WHO_ARE_YOU_LATER)
+                    return
+                staff = await asyncio.to_thread(self.gateway.link_staff_by_email, CHANNEL, message.user, email)
+                if staff is not None:
+                    log.info("slack user linked user=%s staff=%s", message.user, staff)
+            if staff is None:
+                await asyncio.to_thread(self.gateway.stranger, message, reply_to)
+            else:
+                await asyncio.to_thread(self.gateway.staff_message, message, staff, reply_to)
+        except Exception:
+            log.exception("slack message failed event=%s chat=%s", message.event_id, message.chat)
+        finally:
+            if message.event_id is not None:
+                self._in_flight.discard(message.event_id)
+
+    async def _email_of(self, user: str) -> str | None:
+        """The e-mail on the user's Slack profile (needs users:read.email); None when Slack
+        has none to give; _LookupFailed when Slack could not answer now."""
+        try:
+            response = await self.client.users_info(user=user)
+        except SlackApiError as error:
+            code = str(error.response.get("error") or "")
+            if code in ("user_not_found", "user_not_visible", "missing_scope"):
+                log.warning("slack users.info user=%s error=%s", user, code)
+                return None
+            log.warning("slack users.info user=%s failed error=%s", user, code or error.response.status_code)
+            raise _LookupFailed from error
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            log.warning("slack users.info user=%s failed error=%s", user, type(error).__name__)
+            raise _LookupFailed from error
+        profile = (response.get("user") or {}).get("profile") or {}
+        if (response.get("user") or {}).get("is_bot"):
+            return None
+        email = profile.get("email")
+        return str(email) if email else None
+
+
+class _LookupFailed(Exception):
+    pass
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """The SDK waits out one 429 (Retry-After) and retries a dropped connection once; a second
+    429 reaches SlackSender, which hands it to the outbox sender as RetryAfter."""
+    return [AsyncConnectionErrorRetryHandler(max_retry_count=1), AsyncRateLimitErrorRetryHandler(max_retry_count=1)]
+
+
+def _from_a_person(event: dict[str, Any], context: AsyncBoltContext) -> bool:
+    """A person's new message: not a bot (ours or another), not an edit, delete or join."""
+    if event.get("bot_id") or event.get("subtype") not in _USER_SUBTYPES or not event.get("user"):
+        return False
+    return event.get("user") != context.bot_user_id
+
+
+def _ts_time(ts: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(ts), UTC) if ts else None
+    except ValueError:
+        return None
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _quiet_logger(name: str) -> logging.Logger:
+    # The SDK and Bolt log request parameters and bodies (message text) at DEBUG, and they
+    # test the logger's own level, where NOTSET counts as DEBUG; INFO keeps text out of logs.
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.INFO)
+    return logger

@@ -1,0 +1,459 @@
+"""The Slack adapter through the real Bolt app and Slack SDK: signed HTTP requests into the
+Starlette route, the real gateway, dialogue and language model over SQLite, the outbox
+sender, and a fake Slack Web API on loopback that records what the bot sent."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+
+from bot.outbox_sender import OutboxSender
+from bot.ports import PermanentError, RetryAfter, TransientError
+from bot.slack import SlackAdapter, SlackSender, escape, plain_text
+from config import load_settings
+from crm_core.enums import OutboxStatus
+from crm_core.models import Contact, OutboxMessage, StaffUser
+from crm_core.services import customers, users
+from crm_core.uow import Database
+from intents.dialogue import Dialogue, enqueue_replies
+from intents.gateway import STRANGER, Gateway
+from intents.messages import Choice, Choices, Destination, Image, IncomingMessage, Text
+from tests.fakes.fake_slack import FakeSlack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+RITA = "URITA001"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
+_ids = itertools.count(1)
+
+
+# -- fixtures and helpers ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def rita_on_slack(db: Database) -> None:
+    with db.unit_of_work() as uow:
+        users.add_user(uow, "rita@example.com", "Rita Rep", "rep", "America/New_York", slack_id=RITA)
+        uow.commit()
+
+
+class SlowGateway(Gateway):
+    """The real gateway, one second slower per staff message (a busy database, a cold model)."""
+
+    def staff_message(self, message: IncomingMessage, staff_id: int, reply_to: Destination) -> None:
+        time.sleep(1.0)
+        super().staff_message(message, staff_id, reply_to)
+
+
+@pytest.fixture
+def gateway(db: Database, dialogue: Dialogue) -> Gateway:
+    return Gateway(db, dialogue)
+
+
+@pytest.fixture
+async def adapter(slack: FakeSlack, gateway: Gateway) -> AsyncIterator[SlackAdapter]:
+    adapter = _adapter(slack, gateway)
+    yield adapter
+    await adapter.aclose()
+
+
+def _adapter(slack: FakeSlack, gateway: Gateway) -> SlackAdapter:
+    settings = load_settings(
+        SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url
+    )
+    return SlackAdapter(settings, gateway)
+
+
+@pytest.fixture
+async def http(adapter: SlackAdapter) -> AsyncIterator[httpx.AsyncClient]:
+    app = Starlette(routes=adapter.routes())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        yield client
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+async def post_event(
+    http: httpx.AsyncClient, event: dict[str, Any], event_id: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[httpx.Response, str]:
+    event_id = event_id or f"Ev{next(_ids):08d}"
+    envelope = {
+        "token": "legacy-verification-token",
+        "team_id": "T0CRM",
+        "api_app_id": "A0CRM",
+        "event": {"event_ts": event.get("ts", "1700000000.000001"), **event},
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+    }
+    body = json.dumps(envelope)
+    response = await http.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/json", **sign(body), **(headers or {})}
+    )
+    return response, event_id
+
+
+def dm(text: str, user: str = RITA, channel: str = "D0RITA", **extra: Any) -> dict[str, Any]:
+    ts = f"{int(time.time())}.{next(_ids):06d}"
+    return {"type": "message", "channel": channel, "channel_type": "im", "user": user, "text": text, "ts": ts, **extra}
+
+
+async def post_form(http: httpx.AsyncClient, fields: dict[str, str]) -> httpx.Response:
+    body = urlencode(fields)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    return await http.post("/slack/events", content=body, headers=headers)
+
+
+async def settle(adapter: SlackAdapter) -> None:
+    """Let the listeners Bolt started after its ack hand over their work, then wait for it."""
+    for _ in range(3):
+        await asyncio.sleep(0.02)
+        await adapter.wait_idle()
+
+
+async def deliver(db: Database, adapter: SlackAdapter) -> int:
+    return await OutboxSender(db, {"slack": adapter.sender}).drain_once()
+
+
+def outbox_rows(db: Database) -> list[tuple[str, str | None, dict[str, Any], OutboxStatus]]:
+    with db.unit_of_work() as uow:
+        rows = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        return [(r.chat, r.thread, dict(r.payload), r.status) for r in rows]
+
+
+def posted(slack: FakeSlack) -> list[dict[str, Any]]:
+    return [c.args for c in slack.calls_to("chat.postMessage")]
+
+
+# -- in and out ----------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_a_direct_message_is_acked_answered_through_the_outbox_and_posted(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    response, _ = await post_event(http, dm("hi"))
+    assert response.status_code == 200
+    await settle(adapter)
+
+    rows = outbox_rows(db)
+    assert [(chat, thread, status) for chat, thread, _, status in rows] == [("D0RITA", None, OutboxStatus.PENDING)]
+    assert rows[0][2]["text"].startswith("Hi Rita!")
+
+    assert await deliver(db, adapter) == 1
+    [message] = posted(slack)
+    assert message["channel"] == "D0RITA" and message["text"].startswith("Hi Rita!")
+    assert "thread_ts" not in message
+    assert outbox_rows(db)[0][3] == OutboxStatus.SENT
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(OutboxMessage.platform_id)) == "1700000000.000001"
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_a_mention_in_a_channel_is_answered_in_its_thread_without_the_mention(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    mention = {"type": "app_mention", "channel": "C0SALES", "user": RITA, "text": f"<@{slack.bot_user_id}> hi", "ts": "1700000100.000200"}
+    response, _ = await post_event(http, mention)
+    assert response.status_code == 200
+    await settle(adapter)
+    await deliver(db, adapter)
+
+    [message] = posted(slack)
+    assert message["channel"] == "C0SALES" and message["thread_ts"] == "1700000100.000200"
+    assert message["text"].startswith("Hi Rita!")
+
+    # a mention inside that thread continues the same conversation (thread = thread_ts)
+    reply = {**mention, "text": f"<@{slack.bot_user_id}> add contact Bob Jones", "ts": "1700000100.000300", "thread_ts": "1700000100.000200"}
+    await post_event(http, reply)
+    await settle(adapter)
+    await deliver(db, adapter)
+    assert posted(slack)[-1]["thread_ts"] == "1700000100.000200"
+    assert posted(slack)[-1]["text"].startswith("Added Bob Jones")
+
+
+def test_slack_markup_becomes_the_words_typed() -> None:
+    text = "<@UBOT> mail <mailto:jane@acme.com|jane@acme.com> at <https://acme.com|acme.com> &lt;b&gt; &amp; <!here> <#C1|sales> <@U2>"
+    assert plain_text(text, "UBOT") == "mail jane@acme.com at acme.com <b> & @here #sales <@U2>"
+    assert escape("<!channel> & <http://evil|x>") == "&lt;!channel&gt; &amp; &lt;http://evil|x&gt;"
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_the_slash_command_is_acked_at_once_and_answered_after(
+    slack: FakeSlack, db: Database, dialogue: Dialogue
+) -> None:
+    adapter = _adapter(slack, SlowGateway(db, dialogue))
+    app = Starlette(routes=adapter.routes())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        fields = {
+            "token": "legacy", "team_id": "T0CRM", "channel_id": "C0SALES", "channel_name": "sales",
+            "user_id": RITA, "user_name": "rita", "command": "/crm", "text": "hi",
+            "response_url": "https://hooks.slack.com/commands/T0CRM/1/abc", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "api_app_id": "A0CRM",
+        }  # fmt: skip
+        started = time.monotonic()
+        response = await post_form(http, fields)
+        acked_in = time.monotonic() - started
+    assert response.status_code == 200 and acked_in < 0.5  # the gateway takes a full second
+    assert outbox_rows(db) == []
+    await settle(adapter)
+    await deliver(db, adapter)
+    [message] = posted(slack)
+    assert message["channel"] == "C0SALES" and "thread_ts" not in message
+    assert message["text"].startswith("Hi Rita!")
+    await adapter.aclose()
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_a_button_press_comes_back_as_its_value_in_the_same_chat(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    await post_event(http, dm("add contact Bob Jones"))
+    await settle(adapter)
+    await deliver(db, adapter)
+    [card] = posted(slack)
+    section, actions = card["blocks"]
+    assert section["text"]["text"] == card["text"] and card["text"].startswith("Added Bob Jones")
+    [button] = actions["elements"]
+    assert (button["text"]["text"], button["value"], button["action_id"]) == ("Undo", "undo", "crm_choice_0")
+
+    payload = {
+        "type": "block_actions",
+        "user": {"id": RITA, "username": "rita", "team_id": "T0CRM"},
+        "api_app_id": "A0CRM",
+        "token": "legacy",
+        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "D0RITA", "is_ephemeral": False},
+        "trigger_id": "1234.5678.abcd",
+        "team": {"id": "T0CRM", "domain": "chatcrm"},
+        "channel": {"id": "D0RITA", "name": "directmessage"},
+        "message": {"type": "message", "ts": "1700000000.000001", "text": card["text"], "blocks": card["blocks"], "bot_id": slack.bot_id},
+        "actions": [{**button, "block_id": actions["block_id"], "action_ts": f"{time.time():.6f}"}],
+    }
+    response = await post_form(http, {"payload": json.dumps(payload)})
+    assert response.status_code == 200
+    await settle(adapter)
+    await deliver(db, adapter)
+    last = posted(slack)[-1]
+    assert last["channel"] == "D0RITA" and last["text"] == "Undone: removed the contact Bob Jones."
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_an_image_goes_through_files_upload_v2_into_the_thread(
+    adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    with db.unit_of_work() as uow:
+        enqueue_replies(uow, Destination("slack", "C0SALES", "1700000100.000200"), [Image(PNG, "pipeline")])
+        uow.commit()
+    assert await deliver(db, adapter) == 1
+
+    assert slack.methods() == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    url_call, upload, complete = slack.calls
+    assert url_call.args["filename"] == "pipeline.png" and int(url_call.args["length"]) == len(PNG)
+    assert upload.body == PNG
+    assert complete.args["channel_id"] == "C0SALES" and complete.args["thread_ts"] == "1700000100.000200"
+    assert json.loads(complete.args["files"]) == [{"id": upload.args["file_id"], "title": "pipeline"}]
+    with db.unit_of_work() as uow:
+        row = uow.session.scalars(select(OutboxMessage)).one()
+        assert (row.status, row.platform_id) == (OutboxStatus.SENT, upload.args["file_id"])
+
+
+# -- limits and errors ---------------------------------------------------------------------------
+
+
+async def test_one_429_is_waited_out_by_the_sdk_and_a_second_surfaces_as_retry_after(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    slack.fail_next("chat.postMessage", status=429)
+    started = time.monotonic()
+    ts = await adapter.sender.send("C0SALES", None, Text("pipeline is ready"))
+    assert time.monotonic() - started >= 1.0  # Retry-After: 1
+    assert [c.status for c in slack.calls] == [429, 200] and ts == "1700000000.000001"
+
+    slack.fail_next("chat.postMessage", count=2, status=429)
+    with pytest.raises(RetryAfter) as caught:
+        await adapter.sender.send("C0SALES", None, Text("again"))
+    assert caught.value.seconds == 1.0
+    assert [c.status for c in slack.calls] == [429, 200, 429, 429]
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "expected", "code"),
+    [
+        (500, None, TransientError, "internal_error"),
+        (503, "service_unavailable", TransientError, "service_unavailable"),
+        (200, "channel_not_found", PermanentError, "channel_not_found"),
+        (200, "not_in_channel", PermanentError, "not_in_channel"),
+        (200, "invalid_auth", PermanentError, "invalid_auth"),
+    ],
+)
+async def test_slack_errors_map_to_the_senders_errors(
+    slack: FakeSlack, status: int, error: str | None, expected: type[Exception], code: str
+) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    sender = SlackSender(AsyncWebClient(token=slack.token, base_url=slack.base_url, retry_handlers=[]))
+    slack.fail_next("chat.postMessage", status=status, error=error)
+    with pytest.raises(expected) as caught:
+        await sender.send("C0SALES", None, Text("hello"))
+    assert caught.value.code == code  # type: ignore[attr-defined]
+
+
+async def test_a_refused_connection_is_transient(slack: FakeSlack) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    base_url = slack.base_url
+    await slack.close()
+    sender = SlackSender(AsyncWebClient(token=slack.token, base_url=base_url, retry_handlers=[]))
+    with pytest.raises(TransientError):
+        await sender.send("C0SALES", None, Text("hello"))
+
+
+# -- trust ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_forged_and_stale_requests_are_refused_before_anything_happens(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    body = json.dumps({"type": "event_callback", "event_id": "EvFORGED", "team_id": "T0CRM", "event": dm("hi")})
+    forged = sign(body, secret="not-the-secret")
+    response = await http.post("/slack/events", content=body, headers={"Content-Type": "application/json", **forged})
+    assert response.status_code == 401
+
+    stale = sign(body, timestamp=int(time.time()) - 6 * 60)
+    response = await http.post("/slack/events", content=body, headers={"Content-Type": "application/json", **stale})
+    assert response.status_code == 401
+
+    unsigned = await http.post("/slack/events", content=body, headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 401
+
+    await settle(adapter)
+    assert slack.calls == [] and outbox_rows(db) == []
+
+
+async def test_the_url_verification_challenge_is_answered(http: httpx.AsyncClient) -> None:
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"})
+    response = await http.post("/slack/events", content=body, headers={"Content-Type": "application/json", **sign(body)})
+    assert response.status_code == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.text
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_a_retried_event_has_its_effect_once(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    event = dm("add contact Bob Jones")
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    first, event_id = await post_event(http, event)
+    # the retry arrives while the first delivery is still being handled, and once more after
+    second, _ = await post_event(http, event, event_id, headers=retry)
+    await settle(adapter)
+    third, _ = await post_event(http, event, event_id, headers={**retry, "X-Slack-Retry-Num": "2"})
+    await settle(adapter)
+
+    assert [r.status_code for r in (first, second, third)] == [200, 200, 200]
+    assert len(outbox_rows(db)) == 1
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+async def test_an_unknown_slack_user_is_told_to_ask_an_admin_and_nothing_else(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    slack.users["USTRANGER"] = {"email": "someone@elsewhere.org", "name": "Some One"}
+    await post_event(http, dm("add contact Bob Jones", user="USTRANGER", channel="D0STRANGER"))
+    await settle(adapter)
+    await deliver(db, adapter)
+
+    assert [c.args["user"] for c in slack.calls_to("users.info")] == ["USTRANGER"]
+    [message] = posted(slack)
+    assert message["channel"] == "D0STRANGER" and message["text"] == escape(STRANGER)
+    assert "ask an admin" in message["text"].lower()
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Contact)) == 0
+        assert uow.session.scalars(select(StaffUser.slack_id).where(StaffUser.slack_id.is_not(None))).all() == []
+
+
+async def test_a_slack_user_with_a_staff_email_is_linked_and_served(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    slack.users["UMAX0001"] = {"email": "Max@Example.com", "name": "Max Manager"}
+    await post_event(http, dm("hi", user="UMAX0001", channel="D0MAX"))
+    await settle(adapter)
+    with db.unit_of_work() as uow:
+        assert users.user_by_email(uow, "max@example.com").slack_id == "UMAX0001"
+
+    await post_event(http, dm("add contact Bob Jones", user="UMAX0001", channel="D0MAX"))
+    await settle(adapter)
+    assert len(slack.calls_to("users.info")) == 1  # linked: no second look-up
+    assert [payload["text"].split("!")[0] for _, _, payload, _ in outbox_rows(db)][:1] == ["Hi Max"]
+    assert outbox_rows(db)[1][2]["text"].startswith("Added Bob Jones")
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_user_text_relayed_to_slack_is_escaped(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    with db.unit_of_work() as uow:  # a name as a customer typed it (Telegram, CSV import)
+        acme = customers.create_company(uow, "Acme")
+        customers.create_contact(uow, "Jane <!channel> <http://evil|x> Smith", company=acme)
+        uow.commit()
+    await post_event(http, dm("what's up with Acme?"))
+    await settle(adapter)
+    await deliver(db, adapter)
+
+    [message] = posted(slack)
+    assert "Jane &lt;!channel&gt; &lt;http://evil|x&gt; Smith" in message["text"]
+    assert "<!channel>" not in message["text"] and "<http" not in message["text"]
+
+    await adapter.sender.send("C0SALES", None, Choices("Which <!here>?", (Choice("<@U1> & co", "#7"), Choice("B", "#9"))))
+    card = posted(slack)[-1]
+    assert card["text"] == "Which &lt;!here&gt;?" and card["blocks"][0]["text"]["text"] == card["text"]
+    buttons = card["blocks"][1]["elements"]
+    assert [(b["value"], b["action_id"]) for b in buttons] == [("#7", "crm_choice_0"), ("#9", "crm_choice_1")]
+    assert buttons[0]["text"] == {"type": "plain_text", "text": "<@U1> & co", "emoji": True}  # plain text: shown as is
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+@pytest.mark.parametrize(
+    "event",
+    [
+        dm("hi", user="UBOT0CRM", bot_id="BBOT0CRM"),  # our own reply, echoed back as message.im
+        dm("hi", subtype="bot_message", bot_id="BOTHER01", user=None),  # another bot
+        dm("hi", subtype="message_changed"),  # an edit
+        dm("hi", channel="C0SALES", channel_type="channel"),  # a channel message (mentions come as app_mention)
+    ],
+    ids=["own", "other-bot", "edit", "channel"],
+)
+async def test_messages_that_are_not_a_persons_new_dm_are_ignored(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database, event: dict[str, Any]
+) -> None:
+    if event.get("user") is None:
+        del event["user"]
+    response, _ = await post_event(http, event)
+    assert response.status_code == 200
+    await settle(adapter)
+    assert outbox_rows(db) == []
+    assert set(slack.methods()) <= {"auth.test"}

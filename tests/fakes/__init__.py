@@ -1,0 +1,1 @@
+"""Local fakes of the platforms' HTTP APIs, for adapter tests through the real client libraries."""

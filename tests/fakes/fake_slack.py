@@ -1,0 +1,273 @@
+"""A fake Slack Web API: a real HTTP server on 127.0.0.1 (random port) that answers the methods
+chatcrm calls with the JSON Slack sends, and records every call.
+
+    async with FakeSlack() as slack:
+        client = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+        slack.users["U1"] = {"email": "rita@example.com"}      # users.info answers from here
+        slack.fail_next("chat.postMessage", status=429)         # next call: 429, Retry-After: 1
+        ...
+        slack.calls_to("chat.postMessage")[0].args["text"]
+
+Methods: auth.test, users.info, chat.postMessage, conversations.open, and what files_upload_v2
+calls: files.getUploadURLExternal, a POST of the bytes to the upload URL it returned (served
+here; its calls are recorded as method "upload"), files.completeUploadExternal.
+A wrong bot token gets `invalid_auth`, an unknown method `unknown_method`, as on Slack.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-fake-bot-token"
+BOT_USER_ID = "UBOT0CRM"
+BOT_ID = "BBOT0CRM"
+TEAM_ID = "T0CRM"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    status: int = 200
+    body: bytes = b""  # the raw upload, for method "upload"
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: int | None
+
+
+@dataclass
+class FakeSlack:
+    token: str = BOT_TOKEN
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+    team_id: str = TEAM_ID
+    # users.info: user id → {"email": ..., "name": ..., "is_bot": ...}; unknown ids → user_not_found
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # chat.postMessage / files.completeUploadExternal here → channel_not_found
+    missing_channels: set[str] = field(default_factory=set)
+    calls: list[Call] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._failures: dict[str, deque[_Failure]] = {}
+        self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._pending_files: dict[str, dict[str, Any]] = {}
+        self._runner: web.AppRunner | None = None
+        self.root_url = ""
+
+    # -- knobs and records ------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The Web API root, for AsyncWebClient(base_url=...) and SLACK_API_BASE_URL."""
+        return f"{self.root_url}/api/"
+
+    def fail_next(self, method: str, count: int = 1, status: int = 429, error: str | None = None, retry_after: int = 1) -> None:
+        """The next `count` calls of `method` fail: 429 (with Retry-After), 5xx, or with
+        status 200 and `{"ok": false, "error": error}` when `error` is given."""
+        code = error or {429: "ratelimited"}.get(status, "internal_error" if status >= 500 else "invalid_request")
+        queue = self._failures.setdefault(method, deque())
+        for _ in range(count):
+            queue.append(_Failure(200 if error else status, code, retry_after if status == 429 and not error else None))
+
+    def calls_to(self, method: str, ok_only: bool = True) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
+
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    # -- server -----------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.root_url = f"http://{host}:{port}"
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        failure = self._take_failure(method)
+        if failure is not None:
+            self.calls.append(Call(method, args, failure.status))
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        self.calls.append(Call(method, args))
+        if _token(request, args) != self.token:
+            return _error("invalid_auth")
+        answer = getattr(self, "_" + method.replace(".", "_"), None)
+        if answer is None:
+            return _error("unknown_method")
+        result: web.Response = answer(args)
+        return result
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        failure = self._take_failure("upload")
+        if failure is not None:
+            self.calls.append(Call("upload", {"file_id": file_id}, failure.status, data))
+            return web.Response(status=failure.status, text=failure.error, content_type="text/plain")
+        self.calls.append(Call("upload", {"file_id": file_id}, 200, data))
+        if file_id not in self._pending_files:
+            return web.Response(status=404, text="file_not_found", content_type="text/plain")
+        self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        queue = self._failures.get(method)
+        return queue.popleft() if queue else None
+
+    # -- the methods ------------------------------------------------------------------------
+
+    def _auth_test(self, args: dict[str, Any]) -> web.Response:
+        return _ok(
+            url="https://chatcrm-test.slack.com/",
+            team="chatcrm test",
+            user="chatcrm",
+            team_id=self.team_id,
+            user_id=self.bot_user_id,
+            bot_id=self.bot_id,
+            is_enterprise_install=False,
+        )
+
+    def _users_info(self, args: dict[str, Any]) -> web.Response:
+        user_id = str(args.get("user") or "")
+        known = self.users.get(user_id)
+        if known is None:
+            return _error("user_not_found")
+        name = known.get("name", "someone")
+        profile: dict[str, Any] = {"real_name": name, "display_name": name}
+        if known.get("email"):
+            profile["email"] = known["email"]
+        return _ok(
+            user={
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name.lower().replace(" ", "."),
+                "deleted": False,
+                "real_name": name,
+                "tz": known.get("tz", "UTC"),
+                "is_bot": bool(known.get("is_bot", False)),
+                "profile": profile,
+            }
+        )
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> web.Response:
+        channel = str(args.get("channel") or "")
+        if not channel or channel in self.missing_channels:
+            return _error("channel_not_found")
+        if not args.get("text") and not args.get("blocks"):
+            return _error("no_text")
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": args.get("text", ""),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "ts": ts,
+            "team": self.team_id,
+        }
+        if args.get("blocks"):
+            message["blocks"] = args["blocks"]
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        return _ok(channel=channel, ts=ts, message=message)
+
+    def _conversations_open(self, args: dict[str, Any]) -> web.Response:
+        users = str(args.get("users") or "")
+        if not users:
+            return _error("users_list_not_supplied")
+        return _ok(channel={"id": "D" + users.split(",")[0].lstrip("U")})
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> web.Response:
+        if not args.get("filename") or not str(args.get("length") or "").isdigit():
+            return _error("invalid_arguments")
+        file_id = f"F{next(self._file_ids):08d}"
+        self._pending_files[file_id] = {"name": str(args["filename"]), "length": int(args["length"])}
+        return _ok(upload_url=f"{self.root_url}/upload/{file_id}", file_id=file_id)
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> web.Response:
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        channel = args.get("channel_id")
+        if channel and channel in self.missing_channels:
+            return _error("channel_not_found")
+        shown = []
+        for item in files or []:
+            pending = self._pending_files.get(item.get("id"))
+            if pending is None or item["id"] not in self.uploads:
+                return _error("file_not_found")
+            shown.append(
+                {
+                    "id": item["id"],
+                    "name": pending["name"],
+                    "title": item.get("title") or pending["name"],
+                    "size": len(self.uploads[item["id"]]),
+                }
+            )
+        return _ok(files=shown)
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    """Arguments as the SDK sends them: query string, form, or JSON body."""
+    args: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            args.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+    if isinstance(args.get("blocks"), str):
+        args["blocks"] = json.loads(args["blocks"])
+    return args
+
+
+def _token(request: web.Request, args: dict[str, Any]) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ")
+    token = args.get("token")
+    return str(token) if token else None
+
+
+def _ok(**data: Any) -> web.Response:
+    return web.json_response({"ok": True, **data})
+
+
+def _error(code: str) -> web.Response:
+    return web.json_response({"ok": False, "error": code})
