@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from bot.inbox import InboxWorker
 from bot.outbox_sender import OutboxSender
 from bot.ports import Sender
 from bot.scheduler import Scheduler
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 LEADER_CHECK_S = 5.0
 SHUTDOWN_GRACE_S = 6
+SENDER_GRACE_S = 2.0
+INBOX_GRACE_S = 2.5  # the event in hand finishes (one NLU parse and one transaction)
 
 
 class Adapter(Protocol):
@@ -52,22 +55,43 @@ class PollingAdapter(Adapter, Protocol):
 class Runtime:
     db: Database
     adapters: list[Adapter]
+    inbox: InboxWorker
     leader: LeaderLock
     sender: OutboxSender
     scheduler: Scheduler
     leader_check_s: float = LEADER_CHECK_S
     leading: bool = False
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _inbox_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _inbox_task: asyncio.Task[None] | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _sender_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _sender_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         for adapter in self.adapters:
             await adapter.start()
+        # every process handles stored events (its own, and what a crashed one left)
+        self.inbox.on_handled.append(self.sender.wake.set)
+        self._inbox_task = asyncio.create_task(self.inbox.run(self._inbox_stop))
         self._tasks.append(asyncio.create_task(self._lead()))
 
     async def stop(self) -> None:
+        """Stop polling, let the event in hand finish (the rest stay stored), then stop
+        sending: what is not yet sent stays in the outbox for the next start."""
         self._stop.set()
+        for adapter in self.adapters:
+            if hasattr(adapter, "stop_polling"):
+                await adapter.stop_polling()  # type: ignore[attr-defined]
+        self._inbox_stop.set()
+        self.inbox.wake.set()
+        if self._inbox_task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._inbox_task), timeout=INBOX_GRACE_S)
+            except TimeoutError:
+                self._inbox_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._inbox_task
         await self._step_down()
         for task in self._tasks:
             task.cancel()
@@ -92,7 +116,8 @@ class Runtime:
         self.leading = True
         log.info("leading: scheduler, poller and outbox sender on")
         self._sender_stop = asyncio.Event()
-        self._tasks.append(asyncio.create_task(self.sender.run(self._sender_stop)))
+        self.sender.stopping = False
+        self._sender_task = asyncio.create_task(self.sender.run(self._sender_stop))
         self.scheduler.start()
         for adapter in self.adapters:
             if hasattr(adapter, "start_polling"):
@@ -106,22 +131,34 @@ class Runtime:
         for adapter in self.adapters:
             if hasattr(adapter, "stop_polling"):
                 await adapter.stop_polling()  # type: ignore[attr-defined]
+        # the send in hand finishes; rows not yet tried are released for the next leader
+        self.sender.stopping = True
         self._sender_stop.set()
+        self.sender.wake.set()
+        task, self._sender_task = self._sender_task, None
+        if task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=SENDER_GRACE_S)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def build_runtime(settings: Settings, db: Database, gateway: Gateway) -> Runtime:
+    inbox = InboxWorker(db)
     adapters: list[Adapter] = []
     if settings.telegram_bot_token:
         from bot.telegram import TelegramAdapter
 
-        adapters.append(TelegramAdapter(settings, gateway))
+        adapters.append(TelegramAdapter(settings, gateway, inbox))
     if settings.slack_bot_token:
         from bot.slack import SlackAdapter
 
-        adapters.append(SlackAdapter(settings, gateway))
+        adapters.append(SlackAdapter(settings, gateway, inbox))
     sender = OutboxSender(db, {a.sender.channel: a.sender for a in adapters})
     scheduler = Scheduler(db, on_enqueued=sender.wake.set)
-    return Runtime(db, adapters, LeaderLock(db.engine), sender, scheduler)
+    return Runtime(db, adapters, inbox, LeaderLock(db.engine), sender, scheduler)
 
 
 def build_app(runtime: Runtime) -> Starlette:

@@ -69,6 +69,9 @@ class OutboxSender:
         self._overall = {name: Spacing(s.overall_rate) for name, s in self.senders.items()}
         self._per_chat: dict[tuple[str, str], Spacing] = {}
         self.wake = asyncio.Event()
+        # set at shutdown or when this process stops leading: no new sends; rows claimed but
+        # not yet tried are released at once for whoever sends next
+        self.stopping = False
 
     async def drain_once(self) -> int:
         """Deliver every due row once (as far as rate limits allow); how many were handled."""
@@ -112,6 +115,9 @@ class OutboxSender:
             limiter = self._per_chat.setdefault((row.channel, row.chat), Spacing(sender.per_chat_rate))
             await limiter.acquire()
             await self._overall[row.channel].acquire()
+            if self.stopping:
+                await self._postpone([r.id for r in rows[index:]], 0.0)
+                return handled
             try:
                 platform_id = await sender.send(row.chat, row.thread, from_payload(row.payload, row.blob))
             except RetryAfter as error:

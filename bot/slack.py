@@ -27,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,10 +46,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.inbox import InboxWorker
 from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
 from intents.gateway import Gateway
-from intents.messages import AnyReply, AskContact, Choice, Choices, Destination, File, Image, IncomingMessage, Text
+from intents.messages import (
+    AnyReply,
+    AskContact,
+    Choice,
+    Choices,
+    Destination,
+    File,
+    Image,
+    IncomingMessage,
+    Text,
+    message_from_json,
+    message_to_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -207,11 +221,13 @@ class SlackAdapter:
         self,
         settings: Settings,
         gateway: Gateway,
+        inbox: InboxWorker,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if not settings.slack_bot_token or not settings.slack_signing_secret:
             raise ValueError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed for Slack")
         self.gateway = gateway
+        self.inbox = inbox
         self.clock = clock
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
@@ -219,18 +235,19 @@ class SlackAdapter:
             retry_handlers=retry_handlers(),
             logger=_quiet_logger("bot.slack.sdk"),
         )
-        # the token travels in the client (passing it twice only earns a warning from Bolt)
+        # The token travels in the client (passing it twice only earns a warning from Bolt).
+        # process_before_response: Slack's 200 goes out only after the listener returned,
+        # that is after the event is stored in the inbox (one insert, a few milliseconds).
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
-            process_before_response=False,
+            process_before_response=True,
             logger=_quiet_logger("bot.slack.bolt"),
             name="chatcrm",
         )
         self._handler = AsyncSlackRequestHandler(self.app)
         self._sender = SlackSender(self.client)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._in_flight: set[str] = set()
+        inbox.register(CHANNEL, self.handle)
         self._register()
 
     @property
@@ -240,24 +257,16 @@ class SlackAdapter:
     def routes(self) -> list[Route]:
         return [Route(EVENTS_PATH, self._endpoint, methods=["POST"])]
 
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
     async def _endpoint(self, request: Request) -> Response:
         return await self._handler.handle(request)
 
-    async def wait_idle(self) -> None:
-        """Wait until every message acked so far has been handed to the gateway."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def aclose(self, timeout: float = 8.0) -> None:
-        """At shutdown: let the work in hand finish (its effect and replies are one
-        transaction, so a cut-off task leaves nothing half done), then stop."""
-        if self._tasks:
-            _done, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-    # -- listeners: translate, ack, hand over ---------------------------------------------------
+    # -- listeners: translate, store, ack -------------------------------------------------------
 
     def _register(self) -> None:
         app = self.app
@@ -282,7 +291,7 @@ class SlackAdapter:
         if event.get("channel_type") != "im" or not _from_a_person(event, context):
             return
         thread = event.get("thread_ts")
-        self._accept(
+        await self._store(
             self._message(event, context, body.get("event_id"), thread),
             Destination(CHANNEL, str(event["channel"]), thread),
         )
@@ -292,35 +301,32 @@ class SlackAdapter:
         if channel.startswith("D") or not _from_a_person(event, context):
             return  # a DM arrives as message.im too
         thread = event.get("thread_ts") or event.get("ts")
-        self._accept(
+        await self._store(
             self._message(event, context, body.get("event_id"), thread),
             Destination(CHANNEL, channel, thread),
         )
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
-        await ack()
         channel, user = str(command.get("channel_id") or ""), str(command.get("user_id") or "")
-        if not channel or not user:
-            return
-        text = plain_text(str(command.get("text") or ""), context.bot_user_id) or "help"
         trigger = command.get("trigger_id")
-        event_id = f"command:{trigger}" if trigger else None
-        message = IncomingMessage(CHANNEL, channel, user, text, None, event_id, self.clock())
-        self._accept(message, Destination(CHANNEL, channel, None))
+        if channel and user and trigger:
+            text = plain_text(str(command.get("text") or ""), context.bot_user_id) or "help"
+            message = IncomingMessage(CHANNEL, channel, user, text, None, f"command:{trigger}", self.clock())
+            await self._store(message, Destination(CHANNEL, channel, None))
+        await ack()
 
     async def _on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
         user = str((body.get("user") or {}).get("id") or "")
         container = body.get("container") or {}
         channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         value = action.get("value")
-        if not user or not channel or not value:
-            return
-        thread = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
         action_ts = str(action.get("action_ts") or "")
-        event_id = f"action:{user}:{action_ts}" if action_ts else None
-        message = IncomingMessage(CHANNEL, channel, user, str(value), thread, event_id, _ts_time(action_ts) or self.clock())
-        self._accept(message, Destination(CHANNEL, channel, thread))
+        if user and channel and value and action_ts:
+            thread = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
+            event_id = f"action:{user}:{action_ts}"
+            message = IncomingMessage(CHANNEL, channel, user, str(value), thread, event_id, _ts_time(action_ts) or self.clock())
+            await self._store(message, Destination(CHANNEL, channel, thread))
+        await ack()
 
     def _message(
         self, event: dict[str, Any], context: AsyncBoltContext, event_id: str | None, thread: str | None
@@ -332,48 +338,40 @@ class SlackAdapter:
             user=str(event["user"]),
             text=text,
             thread=thread,
-            event_id=event_id,
+            # an event without an id (never sent by Slack) is still stored once, by its ts
+            event_id=event_id or f"ts:{event.get('channel')}:{event.get('ts')}",
             received_at=_ts_time(str(event.get("ts") or "")) or self.clock(),
         )
 
-    def _accept(self, message: IncomingMessage, reply_to: Destination) -> None:
-        """Start the work after the ack; a retry of an event still being handled is dropped
-        here (the gateway drops one already handled)."""
-        if message.event_id is not None:
-            if message.event_id in self._in_flight:
-                log.info("slack duplicate in flight event=%s", message.event_id)
+    async def _store(self, message: IncomingMessage, reply_to: Destination) -> None:
+        """Into the inbox before Slack hears back; a retry of a stored event changes nothing.
+        A database error propagates: Bolt answers 500 and Slack sends the event again."""
+        assert message.event_id is not None
+        chat_key = f"{message.chat}/{message.thread or ''}/{message.user}"
+        payload = {"message": message_to_json(message), "reply_to": asdict(reply_to)}
+        await self.inbox.accept(CHANNEL, message.event_id, chat_key, payload)
+
+    # -- the work, after the ack: who is it, then the gateway --------------------------------------
+
+    async def handle(self, payload: dict[str, Any]) -> None:
+        """One stored event (the inbox worker calls this). Raising means "try again later":
+        nothing of it was committed."""
+        message = message_from_json(payload["message"])
+        reply_to = Destination(**payload["reply_to"])
+        staff = await asyncio.to_thread(self.gateway.staff_id, CHANNEL, message.user)
+        if staff is None:
+            try:
+                email = await self._email_of(message.user)
+            except _LookupFailed:
+                await asyncio.to_thread(self.gateway.notice, message, reply_to, WHO_ARE_YOU_LATER)
                 return
-            self._in_flight.add(message.event_id)
-        self._spawn(self._serve(message, reply_to))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    # -- the work: who is it, then the gateway ---------------------------------------------------
-
-    async def _serve(self, message: IncomingMessage, reply_to: Destination) -> None:
-        try:
-            staff = await asyncio.to_thread(self.gateway.staff_id, CHANNEL, message.user)
-            if staff is None:
-                try:
-                    email = await self._email_of(message.user)
-                except _LookupFailed:
-                    await asyncio.to_thread(self.gateway.notice, message, reply_to, WHO_ARE_YOU_LATER)
-                    return
-                staff = await asyncio.to_thread(self.gateway.link_staff_by_email, CHANNEL, message.user, email)
-                if staff is not None:
-                    log.info("slack user linked user=%s staff=%s", message.user, staff)
-            if staff is None:
-                await asyncio.to_thread(self.gateway.stranger, message, reply_to)
-            else:
-                await asyncio.to_thread(self.gateway.staff_message, message, staff, reply_to)
-        except Exception:
-            log.exception("slack message failed event=%s chat=%s", message.event_id, message.chat)
-        finally:
-            if message.event_id is not None:
-                self._in_flight.discard(message.event_id)
+            staff = await asyncio.to_thread(self.gateway.link_staff_by_email, CHANNEL, message.user, email)
+            if staff is not None:
+                log.info("slack user linked user=%s staff=%s", message.user, staff)
+        if staff is None:
+            await asyncio.to_thread(self.gateway.stranger, message, reply_to)
+        else:
+            await asyncio.to_thread(self.gateway.staff_message, message, staff, reply_to)
 
     async def _email_of(self, user: str) -> str | None:
         """The e-mail on the user's Slack profile (needs users:read.email); None when Slack

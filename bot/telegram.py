@@ -1,6 +1,10 @@
 """The Telegram channel: updates in (webhook or long polling), replies out (the outbox sender
 calls `TelegramSender.send`), through python-telegram-bot.
 
+In: the webhook route (secret token checked, 403 otherwise) or the poller stores each update
+in the inbox and only then answers 200 or confirms the offset; the inbox worker hands it
+back to `handle`, which runs it through the Application's handlers:
+
     update ─┬─ not a private chat ............ gateway.notice (one polite note)
             ├─ button pressed ................ answerCallbackQuery, then its data as text
             ├─ /start ........................ staff: dialogue ("hello"); else customer_start
@@ -18,6 +22,7 @@ Logs carry ids only: never message text, names or phone numbers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hmac
 import json
@@ -26,6 +31,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -55,6 +61,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.inbox import InboxWorker
 from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
 from intents.gateway import Gateway
@@ -86,52 +93,51 @@ MAX_CALLBACK_DATA = 64  # bytes
 MAX_BUTTONS = 100
 MAX_CAPTION = 1024
 MAX_UPDATE_BYTES = 1_000_000
-# an update that failed while polling is tried again this many times (a webhook answers 500
-# instead, and Telegram delivers it again)
-POLLING_RETRIES = 3
-
-# set by the webhook route while it processes one update: the error handler records failures
-# here, so that the route can answer 500 and Telegram redelivers the update
+# set by `handle` while it processes one update: the error handler records failures here,
+# so that the inbox tries the update again later
 _FAILURES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("telegram_failures", default=None)
 
 Context = ContextTypes.DEFAULT_TYPE
 
 
 class TelegramAdapter:
-    """One bot: an Application fed by the webhook route or by long polling, and a sender."""
+    """One bot: updates stored in the inbox by the webhook route or the poller, handled by
+    the Application afterwards (`handle`), and a sender."""
 
     def __init__(
         self,
         settings: Settings,
         gateway: Gateway,
+        inbox: InboxWorker,
         *,
-        wake: Callable[[], None] | None = None,
         rate_limit_retries: int = 2,
-        poll_timeout: float = 10.0,
+        poll_timeout: int = 10,
     ) -> None:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
         self.gateway = gateway
-        # called after an update was handled (replies may wait in the outbox): wakes the sender
-        self.wake = wake
+        self.inbox = inbox
         self.poll_timeout = poll_timeout
         self.webhook_url = settings.telegram_webhook_url
         self.webhook_path = urlsplit(self.webhook_url).path if self.webhook_url else DEFAULT_WEBHOOK_PATH
         self.webhook_path = self.webhook_path or DEFAULT_WEBHOOK_PATH
         base = settings.telegram_api_base_url.rstrip("/")
-        builder = (
+        # No Updater: our poller stores each update before it confirms it (PTB's Updater
+        # confirms an update as soon as it is queued in memory, so a crash would lose it).
+        self.application: Application = (  # type: ignore[type-arg]
             Application.builder()
             .token(settings.telegram_bot_token)
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
             .job_queue(None)
+            .updater(None)
+            .build()
         )
-        if self.webhook_url:
-            builder = builder.updater(None)
-        self.application: Application = builder.build()  # type: ignore[type-arg]
-        self._retries: dict[int, int] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self._sender = TelegramSender(self.application.bot)
+        inbox.register(CHANNEL, self.handle)
         self._add_handlers()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -151,27 +157,32 @@ class TelegramAdapter:
                 allowed_updates=list(ALLOWED_UPDATES),
             )
             log.info("telegram webhook set path=%s", self.webhook_path)
-        else:
-            assert app.updater is not None
-            await app.updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout), allowed_updates=list(ALLOWED_UPDATES)
-            )
-            log.info("telegram long polling started")
         await app.start()
 
     async def stop(self) -> None:
+        await self.stop_polling()
         app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
 
+    async def start_polling(self) -> None:
+        """Long polling, on the leader only (Telegram allows one getUpdates at a time)."""
+        if self.webhook_url is None and self._poller is None:
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poller")
+
+    async def stop_polling(self) -> None:
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+
     @property
     def sender(self) -> TelegramSender:
-        return TelegramSender(self.application.bot)
+        return self._sender
 
-    # -- webhook ----------------------------------------------------------------------------
+    # -- in: store first --------------------------------------------------------------------
 
     def routes(self) -> list[Route]:
         return [Route(self.webhook_path, self._webhook, methods=["POST"])]
@@ -187,18 +198,54 @@ class TelegramAdapter:
         body = await request.body()
         try:
             data = json.loads(body)
-            update = Update.de_json(data, self.application.bot)
-        except Exception as error:  # not an update: Telegram never sends this, so no retry
+            update_id = int(data["update_id"])
+        except (ValueError, KeyError, TypeError) as error:  # not an update: Telegram never sends this
             log.warning("telegram webhook: unreadable update error=%s", type(error).__name__)
             return Response(status_code=400)
+        # a database error here propagates (500): Telegram then delivers the update again
+        await self.inbox.accept(CHANNEL, str(update_id), _chat_key(data), data)
+        return Response(status_code=200)
+
+    async def _poll(self) -> None:
+        """getUpdates in a loop; an update is confirmed (the next call's offset) only after it
+        is stored, so a crash at any point makes Telegram send it again."""
+        bot = self.application.bot
+        offset: int | None = None
+        pause = 1.0
+        with contextlib.suppress(tg_error.TelegramError):
+            await bot.delete_webhook()  # polling and a webhook exclude each other
+        log.info("telegram long polling started")
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=self.poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
+                )
+                for update in updates:
+                    data = update.to_dict()
+                    await self.inbox.accept(CHANNEL, str(update.update_id), _chat_key(data), data)
+                    offset = update.update_id + 1
+                pause = 1.0
+            except asyncio.CancelledError:
+                raise
+            except tg_error.RetryAfter as error:
+                await asyncio.sleep(_retry_seconds(error))
+            except Exception as error:  # network, 5xx, a conflicting poller, the database
+                log.warning("telegram polling failed error=%s; again in %.0f s", type(error).__name__, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+
+    async def handle(self, payload: dict[str, Any]) -> None:
+        """One stored update, through the Application's handlers (the inbox worker calls
+        this). A handler that failed raises here, so the inbox tries again later."""
+        update = Update.de_json(payload, self.application.bot)
         failures: list[str] = []
         token = _FAILURES.set(failures)
         try:
             await self.application.process_update(update)
         finally:
             _FAILURES.reset(token)
-        # nothing was committed for a failed update: 500 makes Telegram deliver it again
-        return Response(status_code=500 if failures else 200)
+        if failures:
+            raise UpdateFailed(failures[0])
 
     # -- handlers: translation only ---------------------------------------------------------
 
@@ -307,34 +354,31 @@ class TelegramAdapter:
         failures = _FAILURES.get()
         if failures is not None:
             failures.append(type(error).__name__)
-        elif isinstance(update, Update):
-            self._retry_later(update)
-
-    def _retry_later(self, update: Update) -> None:
-        """Polling has confirmed the update to Telegram already: try it again here, a few times."""
-        attempts = self._retries.get(update.update_id, 0) + 1
-        if attempts > POLLING_RETRIES:
-            self._retries.pop(update.update_id, None)
-            log.error("telegram update dropped after %s attempts update=%s", POLLING_RETRIES, update.update_id)
-            return
-        self._retries[update.update_id] = attempts
-
-        async def again() -> None:
-            await asyncio.sleep(2**attempts)
-            await self.application.update_queue.put(update)
-
-        self.application.create_task(again(), name=f"telegram-retry-{update.update_id}")
 
     def _handled(self, update: Update, kind: str) -> None:
-        self._retries.pop(update.update_id, None)
         log.info("telegram update handled update=%s kind=%s", update.update_id, kind)
-        if self.wake is not None:
-            self.wake()
 
     @staticmethod
     async def _call(function: Callable[..., object], *args: object) -> object:
         # the gateway is synchronous (database, language model): off the event loop
         return await asyncio.to_thread(function, *args)
+
+
+class UpdateFailed(Exception):
+    """A handler failed on an update (its error class is the message); nothing was committed."""
+
+
+def _chat_key(data: dict[str, Any]) -> str:
+    """The conversation an update belongs to (its chat), so that one chat's updates are
+    handled one at a time and in order."""
+    for kind in ("message", "edited_message", "channel_post", "callback_query"):
+        part = data.get(kind)
+        if isinstance(part, dict):
+            message = part.get("message", part) if kind == "callback_query" else part
+            chat = (message.get("chat") or {}).get("id") or (part.get("from") or {}).get("id")
+            if chat is not None:
+                return str(chat)
+    return f"update:{data.get('update_id')}"
 
 
 def _message_and_user(update: Update) -> tuple[Message | None, User | None]:

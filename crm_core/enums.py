@@ -39,6 +39,12 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"  # gave up after repeated failures; `chatcrm outbox retry` sends it again
 
 
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # gave up after repeated failures; kept for a look, never handled again
+
+
 class Channel(StrEnum):
     CONSOLE = "console"
     SLACK = "slack"

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from crm_core.db import UtcDateTime
-from crm_core.enums import AuditAction, FollowUpStatus, InteractionType, OutboxStatus, Role
+from crm_core.enums import AuditAction, FollowUpStatus, InboxStatus, InteractionType, OutboxStatus, Role
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -218,3 +218,32 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     platform_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class InboxEvent(Base):
+    """An incoming platform event, stored (one insert) before the platform gets its answer.
+
+    Slack's 200 and Telegram's webhook answer or polling offset are given only after this
+    row is committed, so a crash afterwards loses nothing: any process handles what is
+    still pending. (channel, event_id) makes a retried or redelivered event a no-op. Events
+    of one conversation (`chat_key`) are handled one at a time, in arrival order. `payload`
+    is what the adapter needs to handle it again; done rows are pruned after a day.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_id", name="uq_inbox_event"),
+        Index("ix_inbox_status_chat", "status", "channel", "chat_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[InboxStatus] = mapped_column(_enum(InboxStatus), default=InboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()

@@ -6,7 +6,7 @@ Adapters turn a platform event into an `IncomingMessage` and render `Reply` valu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 
@@ -23,6 +23,19 @@ class IncomingMessage:
     @property
     def conversation_key(self) -> tuple[str, str, str, str]:
         return (self.channel, self.chat, self.thread or "", self.user)
+
+
+def message_to_json(message: IncomingMessage) -> dict[str, object]:
+    """A message as JSON, to be handled later (the inbox keeps it so)."""
+    data = asdict(message)
+    data["received_at"] = message.received_at.isoformat() if message.received_at else None
+    return data
+
+
+def message_from_json(data: dict[str, object]) -> IncomingMessage:
+    received = data.get("received_at")
+    fields = {k: v for k, v in data.items() if k != "received_at"}
+    return IncomingMessage(**fields, received_at=datetime.fromisoformat(str(received)) if received else None)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from crm_core.uow import Database
 
 TABLES = {
     "alembic_version", "audit_log", "companies", "contacts", "conversation_states", "followups",
-    "interactions", "outbox", "processed_messages", "staff_users",
+    "inbox", "interactions", "outbox", "processed_messages", "staff_users",
 }  # fmt: skip
 
 

@@ -1,0 +1,146 @@
+"""The inbox worker: adapters store each incoming event here before they answer the platform
+(`accept`), and this worker hands stored events back to their adapter's `handle` afterwards.
+
+    Slack event ─┐                         ┌─ SlackAdapter.handle ──┐
+    TG webhook ──┼─ accept (one insert) ─▶ │ inbox table │ ─ drain ─┤        gateway → outbox
+    TG polling ──┘  then 200 / offset      └─ TelegramAdapter.handle┘
+
+So an event Slack or Telegram was told we have is never lost: a crash after the answer
+leaves the row pending, and the next round (this process after a restart, or another
+process on PostgreSQL) handles it. A handler that raises is retried with backoff; the
+gateway records each event id with its effect, so handling an event twice changes nothing.
+Every process runs a worker; one conversation's events go one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crm_core.services import inbox
+from crm_core.uow import Database
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+KEEP_DONE = timedelta(days=1)
+PRUNE_EVERY_S = 600.0
+
+
+@dataclass(frozen=True)
+class _Event:
+    id: int
+    channel: str
+    event_id: str
+    payload: dict[str, Any]
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        db: Database,
+        handlers: Mapping[str, Handler] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        batch: int = 50,
+    ) -> None:
+        self.db = db
+        self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.clock = clock
+        self.batch = batch
+        self.wake = asyncio.Event()
+        # called after a round that handled something (the outbox sender's wake-up)
+        self.on_handled: list[Callable[[], None]] = []
+        self._pruned_at = 0.0
+
+    def register(self, channel: str, handler: Handler) -> None:
+        self.handlers[channel] = handler
+
+    async def accept(self, channel: str, event_id: str, chat_key: str, payload: dict[str, Any]) -> bool:
+        """Store one event (committed when this returns); False when it was stored before.
+        A database error propagates: the caller must then not tell the platform it has it."""
+
+        def write() -> bool:
+            with self.db.unit_of_work() as uow:
+                fresh = inbox.accept(uow, channel, event_id, chat_key, payload, self.clock())
+                uow.commit()
+                return fresh
+
+        fresh = await asyncio.to_thread(write)
+        if fresh:
+            self.wake.set()
+        else:
+            log.info("inbox duplicate channel=%s event=%s", channel, event_id)
+        return fresh
+
+    async def drain_once(self) -> int:
+        """Handle what is due, until nothing is; how many events were handled (or failed)."""
+        total = 0
+        while True:
+            events = await asyncio.to_thread(self._claim)
+            if not events:
+                return total
+            for event in events:
+                await self._handle(event)
+            total += len(events)
+            for callback in self.on_handled:
+                callback()
+
+    async def run(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
+        """Drain until `stop` is set; an event being handled when it is set finishes first
+        (its effect is one transaction), the rest stay pending for the next start."""
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                await self.drain_once()
+                await self._prune_now_and_then()
+            except Exception:  # a database hiccup must not end the worker
+                log.exception("inbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=idle_s)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _claim(self) -> list[_Event]:
+        with self.db.unit_of_work() as uow:
+            rows = inbox.claim(uow, self.clock(), self.batch, channels=list(self.handlers))
+            events = [_Event(r.id, r.channel, r.event_id, dict(r.payload)) for r in rows]
+            uow.commit()
+            return events
+
+    async def _handle(self, event: _Event) -> None:
+        try:
+            await self.handlers[event.channel](event.payload)
+        except Exception as error:
+            # the exception's text may quote user data: its type and frames only
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            log.error("inbox event failed id=%s channel=%s error=%s\n%s", event.id, event.channel, type(error).__name__, frames)
+            await asyncio.to_thread(self._write, inbox.mark_failed, event.id, type(error).__name__)
+            return
+        await asyncio.to_thread(self._write, inbox.mark_done, event.id)
+
+    def _write(self, change: Callable[..., Any], event_id: int, *args: Any) -> None:
+        with self.db.unit_of_work() as uow:
+            change(uow, event_id, self.clock(), *args)
+            uow.commit()
+
+    async def _prune_now_and_then(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = time.monotonic()
+
+        def prune() -> int:
+            with self.db.unit_of_work() as uow:
+                removed = inbox.prune(uow, self.clock() - KEEP_DONE)
+                uow.commit()
+                return removed
+
+        removed = await asyncio.to_thread(prune)
+        if removed:
+            log.info("inbox pruned done=%s", removed)
