@@ -186,6 +186,7 @@ def serve(settings: Settings) -> None:
     from app.compose import build_database, build_dialogue, build_nlu
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run, every 5 s
     db = build_database(settings)
     dialogue = build_dialogue(db, build_nlu(settings))
     runtime = build_runtime(settings, db, Gateway(db, dialogue))

@@ -27,6 +27,7 @@ import contextvars
 import hmac
 import json
 import logging
+import os
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
@@ -115,6 +116,10 @@ class TelegramAdapter:
     ) -> None:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        # PTB 22 warns inside its own RetryAfter() unless retry_after is a timedelta (its next
+        # major version's default); _retry_seconds reads either
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        _keep_secrets_out_of_logs()  # Bot() logs its URLs, token included, at DEBUG
         self.settings = settings
         self.gateway = gateway
         self.inbox = inbox
@@ -143,7 +148,7 @@ class TelegramAdapter:
     # -- life cycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        _keep_secrets_out_of_logs()
+        _keep_secrets_out_of_logs()  # again: logging may have been configured since
         app = self.application
         await app.initialize()
         try:
@@ -193,9 +198,9 @@ class TelegramAdapter:
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
             log.warning("telegram webhook refused: wrong or missing secret token")
             return Response(status_code=403)
-        if int(request.headers.get("content-length") or 0) > MAX_UPDATE_BYTES:
+        body = await _read_at_most(request, MAX_UPDATE_BYTES)
+        if body is None:
             return Response(status_code=413)
-        body = await request.body()
         try:
             data = json.loads(body)
             update_id = int(data["update_id"])
@@ -362,6 +367,18 @@ class TelegramAdapter:
     async def _call(function: Callable[..., object], *args: object) -> object:
         # the gateway is synchronous (database, language model): off the event loop
         return await asyncio.to_thread(function, *args)
+
+
+async def _read_at_most(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than `limit` (announced or chunked)."""
+    if int(request.headers.get("content-length") or 0) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 class UpdateFailed(Exception):

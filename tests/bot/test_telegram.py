@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import struct
 import time
@@ -414,7 +415,7 @@ async def test_an_image_goes_through_send_photo_and_a_file_through_send_document
 def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """python-telegram-bot 22's opt-in to `RetryAfter.retry_after` as a timedelta (the
     default of its next major version). Without it PTB warns inside its own RetryAfter
-    constructor, and under warnings-as-errors every 429 fails: see the xfail below."""
+    constructor, and under warnings-as-errors every 429 fails (the adapter opts in itself)."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
@@ -455,15 +456,6 @@ async def test_a_429_that_persists_is_retried_by_the_outbox_after_the_time_teleg
         assert outbox_rows(db)[0][2] == OutboxStatus.SENT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adapter bug: PTB 22's RetryAfter.__init__ reads its own deprecated int `retry_after` and "
-        "emits PTBDeprecationWarning; under the project's warnings-as-errors every 429 becomes that "
-        "warning (outbox code=PTBDeprecationWarning, exponential backoff instead of Telegram's "
-        "retry_after). Fix: opt in with PTB_TIMEDELTA=1 before the Application is built."
-    ),
-)
 async def test_a_429_is_waited_out_in_the_default_ptb_configuration(
     tg: FakeTelegram, gateway: Gateway, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -557,6 +549,23 @@ async def test_a_webhook_request_without_the_right_secret_is_refused_and_nothing
     assert await handle(adapter) == 0 and await deliver(db, adapter) == 0
     assert contacts(db) == [] and outbox_rows(db) == []
     assert "sendMessage" not in tg.methods()
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["announced", "chunked"])
+async def test_a_webhook_body_over_a_megabyte_is_refused_unread_and_nothing_is_stored(
+    tg: FakeTelegram, http: httpx.AsyncClient, adapter: TelegramAdapter, db: Database, chunked: bool
+) -> None:
+    update = tg.text(JANE, "x" * 1_100_000)
+    body = json.dumps(update).encode()
+
+    async def parts() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    response = await http.post(WEBHOOK_URL, content=parts() if chunked else body, headers=headers)
+    assert response.status_code == 413
+    assert inbox_count(db) == 0 and await handle(adapter) == 0
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"message": {"text": "hi"}}'], ids=["not-json", "not-an-object", "no-update-id"])
@@ -691,14 +700,6 @@ async def test_logs_carry_neither_the_bot_token_nor_what_people_wrote(
         assert secret not in logged, secret
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adapter bug: python-telegram-bot logs 'Set Bot API URL: .../bot<token>' at DEBUG in "
-        "Bot.__init__, i.e. while TelegramAdapter.__init__ builds the Application; "
-        "_keep_secrets_out_of_logs() runs only later, in start(). Fix: call it first in __init__."
-    ),
-)
 async def test_building_the_adapter_with_debug_logging_does_not_log_the_token(
     tg: FakeTelegram, gateway: Gateway, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
