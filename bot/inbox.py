@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.leases import kept_leased
 from crm_core.services import inbox
 from crm_core.uow import Database
 
@@ -79,18 +80,29 @@ class InboxWorker:
             log.info("inbox duplicate channel=%s event=%s", channel, event_id)
         return fresh
 
-    async def drain_once(self) -> int:
-        """Handle what is due, until nothing is; how many events were handled (or failed)."""
+    async def drain_once(self, stop: asyncio.Event | None = None) -> int:
+        """Handle what is due, until nothing is (or `stop` is set: the claimed events not yet
+        begun are released for the next worker); how many were handled (or failed)."""
         total = 0
-        while True:
+        while stop is None or not stop.is_set():
             events = await asyncio.to_thread(self._claim)
             if not events:
                 return total
-            for event in events:
-                await self._handle(event)
-            total += len(events)
+            held = {event.id for event in events}
+            try:
+                async with kept_leased(self.db, inbox.extend_leases, held, inbox.CLAIM_LEASE, self.clock):
+                    for event in events:
+                        if stop is not None and stop.is_set():
+                            break
+                        await self._handle(event)
+                        held.discard(event.id)
+                        total += 1
+            finally:
+                if held:  # stopped, or cancelled at the end of the shutdown grace
+                    self._release(sorted(held))
             for callback in self.on_handled:
                 callback()
+        return total
 
     async def run(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
         """Drain until `stop` is set; an event being handled when it is set finishes first
@@ -98,7 +110,7 @@ class InboxWorker:
         while not stop.is_set():
             self.wake.clear()
             try:
-                await self.drain_once()
+                await self.drain_once(stop)
                 await self._prune_now_and_then()
             except Exception:  # a database hiccup must not end the worker
                 log.exception("inbox round failed")
@@ -124,6 +136,17 @@ class InboxWorker:
             await asyncio.to_thread(self._write, inbox.mark_failed, event.id, type(error).__name__)
             return
         await asyncio.to_thread(self._write, inbox.mark_done, event.id)
+
+    def _release(self, event_ids: list[int]) -> None:
+        # synchronous on purpose: it must also run when the task is being cancelled
+        try:
+            with self.db.unit_of_work() as uow:
+                inbox.release(uow, event_ids, self.clock())
+                uow.commit()
+        except Exception as error:
+            log.warning("inbox release failed events=%s error=%s", len(event_ids), type(error).__name__)
+            return
+        log.info("inbox released events=%s", len(event_ids))
 
     def _write(self, change: Callable[..., Any], event_id: int, *args: Any) -> None:
         with self.db.unit_of_work() as uow:

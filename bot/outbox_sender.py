@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.leases import kept_leased
 from bot.ports import PermanentError, RetryAfter, SendError, Sender
 from crm_core.services import outbox
 from crm_core.uow import Database
@@ -81,7 +82,9 @@ class OutboxSender:
         by_chat: dict[tuple[str, str], list[_Row]] = {}
         for row in rows:
             by_chat.setdefault((row.channel, row.chat), []).append(row)
-        results = await asyncio.gather(*(self._send_chat(chat_rows) for chat_rows in by_chat.values()))
+        held = {row.id for row in rows}  # each chat's task removes the rows it is done with
+        async with kept_leased(self.db, outbox.extend_leases, held, outbox.CLAIM_LEASE, self.clock):
+            results = await asyncio.gather(*(self._send_chat(chat_rows, held) for chat_rows in by_chat.values()))
         return sum(results)
 
     async def run(self, stop: asyncio.Event, idle_s: float = 0.25) -> None:
@@ -108,7 +111,7 @@ class OutboxSender:
             uow.commit()
             return rows
 
-    async def _send_chat(self, rows: list[_Row]) -> int:
+    async def _send_chat(self, rows: list[_Row], held: set[int]) -> int:
         handled = 0
         for index, row in enumerate(rows):
             sender = self.senders[row.channel]
@@ -116,24 +119,29 @@ class OutboxSender:
             await limiter.acquire()
             await self._overall[row.channel].acquire()
             if self.stopping:
+                held.difference_update(r.id for r in rows[index:])
                 await self._postpone([r.id for r in rows[index:]], 0.0)
                 return handled
             try:
                 platform_id = await sender.send(row.chat, row.thread, from_payload(row.payload, row.blob))
             except RetryAfter as error:
                 limiter.pause(error.seconds)
+                held.difference_update(r.id for r in rows[index:])
                 await self._failed(row, error, retry_after=error.seconds)
                 await self._postpone([r.id for r in rows[index + 1 :]], error.seconds)
                 return handled + 1
             except SendError as error:
+                held.discard(row.id)
                 await self._failed(row, error, permanent=isinstance(error, PermanentError))
                 handled += 1
                 continue
             except Exception as error:  # an adapter bug: retried with backoff, visible in `outbox list`
                 log.exception("sender failed outbox=%s", row.id)
+                held.discard(row.id)
                 await self._failed(row, SendError(type(error).__name__))
                 handled += 1
                 continue
+            held.discard(row.id)
             await asyncio.to_thread(self._mark_sent, row.id, platform_id)
             handled += 1
         return handled

@@ -20,13 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from crm_core.enums import InboxStatus
+from crm_core.errors import NotFound
 from crm_core.models import InboxEvent
 from crm_core.uow import UnitOfWork
 
 MAX_ATTEMPTS = 5
 MAX_BACKOFF = timedelta(minutes=5)
-# a claimed event is invisible to other workers this long (a crashed worker's events return)
-CLAIM_LEASE = timedelta(seconds=60)
+# a claimed event is invisible to other workers this long; the worker renews the lease while
+# it holds the event, so a crashed worker's events return within seconds, not a minute
+CLAIM_LEASE = timedelta(seconds=10)
 
 
 def accept(
@@ -91,6 +93,24 @@ def claim(uow: UnitOfWork, now: datetime, limit: int = 50, channels: Sequence[st
     return claimed
 
 
+def extend_leases(uow: UnitOfWork, event_ids: Sequence[int], until: datetime) -> None:
+    """Events still in the worker's hands stay invisible to others until `until`."""
+    uow.session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(list(event_ids)), InboxEvent.status == InboxStatus.PENDING)
+        .values(next_attempt_at=until)
+    )
+
+
+def release(uow: UnitOfWork, event_ids: Sequence[int], now: datetime) -> None:
+    """Claimed events not handled (a shutdown): due again at once, the claim not counted."""
+    uow.session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(list(event_ids)), InboxEvent.status == InboxStatus.PENDING, InboxEvent.attempts > 0)
+        .values(next_attempt_at=now, attempts=InboxEvent.attempts - 1)
+    )
+
+
 def mark_done(uow: UnitOfWork, event_id: int, now: datetime) -> None:
     uow.session.execute(
         update(InboxEvent).where(InboxEvent.id == event_id).values(status=InboxStatus.DONE, done_at=now)
@@ -120,3 +140,22 @@ def prune(uow: UnitOfWork, before: datetime) -> int:
 def counts(uow: UnitOfWork) -> dict[str, int]:
     rows = uow.session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))
     return {str(status): int(n) for status, n in rows}
+
+
+def list_events(uow: UnitOfWork, status: InboxStatus | None = None, limit: int = 100) -> list[InboxEvent]:
+    stmt = select(InboxEvent).order_by(InboxEvent.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(InboxEvent.status == status)
+    return list(uow.session.scalars(stmt))
+
+
+def retry(uow: UnitOfWork, now: datetime, event_id: int | None = None) -> int:
+    """Make failed events (one, or all) pending again, due now; returns how many."""
+    stmt = update(InboxEvent).where(InboxEvent.status == InboxStatus.FAILED)
+    if event_id is not None:
+        stmt = stmt.where(InboxEvent.id == event_id)
+    result = uow.session.execute(stmt.values(status=InboxStatus.PENDING, attempts=0, next_attempt_at=now))
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if event_id is not None and count == 0:
+        raise NotFound(f"No failed inbox event {event_id}.")
+    return count

@@ -20,8 +20,9 @@ from crm_core.uow import UnitOfWork
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=5)
-# a claimed row is invisible to other senders for this long (a crashed sender's rows return)
-CLAIM_LEASE = timedelta(seconds=60)
+# a claimed row is invisible to other senders for this long; the sender renews the lease while
+# it holds the row, so a crashed sender's rows return within seconds, not a minute
+CLAIM_LEASE = timedelta(seconds=10)
 
 
 def enqueue(
@@ -58,6 +59,15 @@ def claim_due(uow: UnitOfWork, now: datetime, limit: int = 50, channels: Sequenc
     for row in rows:
         row.next_attempt_at = now + CLAIM_LEASE
     return rows
+
+
+def extend_leases(uow: UnitOfWork, message_ids: Sequence[int], until: datetime) -> None:
+    """Rows still in the sender's hands stay invisible to other senders until `until`."""
+    uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(next_attempt_at=until)
+    )
 
 
 def mark_sent(uow: UnitOfWork, message_id: int, now: datetime, platform_id: str | None = None) -> None:
