@@ -7,11 +7,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from enum import StrEnum
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -20,6 +21,8 @@ from app.compose import build_nlu, log_to_stderr
 from config import Settings, SettingsError, load_settings
 from crm_core.errors import CrmError
 from crm_core.uow import Database
+
+StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="chatcrm: a CRM whose front door is chat.")
 nlu_app = typer.Typer(no_args_is_help=True, help="Train, evaluate, benchmark and try the language model.")
@@ -370,19 +373,9 @@ def outbox_list(
     from crm_core.enums import OutboxStatus
     from crm_core.services import outbox
 
-    wanted = None
-    if status is not None:
-        try:
-            wanted = OutboxStatus(status)
-        except ValueError:
-            _fail(f"unknown status {status!r}; one of pending, sent, dead")
     with _database(_settings()) as db, db.unit_of_work() as uow:
-        rows = outbox.list_messages(uow, wanted, limit)
-        for r in rows:
-            typer.echo(
-                f"{r.id}\t{r.status.value}\t{r.attempts}\t{r.channel}\t{r.chat}\t{r.purpose}\t"
-                f"{r.last_error or '-'}\t{r.created_at.isoformat()}"
-            )
+        rows = outbox.list_messages(uow, _status(OutboxStatus, status), limit)
+        _table([(r.id, r.status.value, r.attempts, r.channel, r.chat, r.purpose, r.last_error, r.created_at) for r in rows])
         if not rows:
             typer.echo("no outbox rows" + (f" with status {status}" if status else ""))
 
@@ -392,14 +385,64 @@ def outbox_retry(
     message_id: Annotated[int | None, typer.Argument(help="one dead row; all dead rows when left out")] = None,
 ) -> None:
     """Send dead rows again (attempts start from zero)."""
-    from datetime import UTC, datetime
-
     from crm_core.services import outbox
 
-    with _database(_settings()) as db, db.unit_of_work() as uow:
-        count = outbox.retry(uow, datetime.now(UTC), message_id)
-        uow.commit()
+    count = _retry(outbox.retry, message_id)
     typer.echo(f"{count} outbox row{'s' if count != 1 else ''} queued again")
+
+
+inbox_app = typer.Typer(no_args_is_help=True, help="Incoming events stored before they were handled; failed ones.")
+app.add_typer(inbox_app, name="inbox")
+
+
+@inbox_app.command("list")
+def inbox_list(
+    status: Annotated[str | None, typer.Option(help="pending, done or failed")] = None,
+    limit: Annotated[int, typer.Option(help="newest first, at most this many")] = 50,
+) -> None:
+    """Inbox events: id, status, attempts, channel, event id, last error (never the text)."""
+    from crm_core.enums import InboxStatus
+    from crm_core.services import inbox
+
+    with _database(_settings()) as db, db.unit_of_work() as uow:
+        rows = inbox.list_events(uow, _status(InboxStatus, status), limit)
+        _table([(r.id, r.status.value, r.attempts, r.channel, r.event_id, r.last_error, r.created_at) for r in rows])
+        if not rows:
+            typer.echo("no inbox events" + (f" with status {status}" if status else ""))
+
+
+@inbox_app.command("retry")
+def inbox_retry(
+    event_id: Annotated[int | None, typer.Argument(help="one failed event; all failed ones when left out")] = None,
+) -> None:
+    """Handle failed events again (attempts start from zero) in the next round of any server."""
+    from crm_core.services import inbox
+
+    count = _retry(inbox.retry, event_id)
+    typer.echo(f"{count} inbox event{'s' if count != 1 else ''} queued again")
+
+
+def _status(kind: type[StrEnumT], value: str | None) -> StrEnumT | None:
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        _fail(f"unknown status {value!r}; one of {', '.join(m.value for m in kind)}")  # type: ignore[attr-defined]
+
+
+def _table(rows: list[tuple[object, ...]]) -> None:
+    """Tab-separated; None as "-", times in ISO 8601."""
+    for row in rows:
+        cells = ["-" if v is None else v.isoformat() if isinstance(v, datetime) else str(v) for v in row]
+        typer.echo("\t".join(cells))
+
+
+def _retry(retry: Callable[..., int], row_id: int | None) -> int:
+    with _database(_settings()) as db, db.unit_of_work() as uow:
+        count = retry(uow, datetime.now(UTC), row_id)
+        uow.commit()
+    return count
 
 
 def main() -> None:
