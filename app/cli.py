@@ -8,9 +8,9 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from enum import StrEnum
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.leases import kept_leased
-from bot.ports import PermanentError, RetryAfter, SendError, Sender
+from bot.ports import PermanentError, RetryAfter, Sender, SendError
 from crm_core.services import outbox
 from crm_core.uow import Database
 from intents.messages import from_payload

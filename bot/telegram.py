@@ -66,7 +66,17 @@ from bot.inbox import InboxWorker
 from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
 from intents.gateway import Gateway
-from intents.messages import AnyReply, AskContact, Choice, Choices, Destination, File, Image, IncomingMessage, Text
+from intents.messages import (
+    AnyReply,
+    AskContact,
+    Choice,
+    Choices,
+    Destination,
+    File,
+    Image,
+    IncomingMessage,
+    Text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +244,7 @@ class TelegramAdapter:
                 raise
             except tg_error.RetryAfter as error:
                 await asyncio.sleep(_retry_seconds(error))
-            except Exception as error:  # network, 5xx, a conflicting poller, the database
+            except Exception as error:  # noqa: BLE001  (network, 5xx, a conflicting poller, the database)
                 log.warning("telegram polling failed error=%s; again in %.0f s", type(error).__name__, pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 30.0)

@@ -15,10 +15,10 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
-    LargeBinary,
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -27,7 +27,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from crm_core.db import UtcDateTime
-from crm_core.enums import AuditAction, FollowUpStatus, InboxStatus, InteractionType, OutboxStatus, Role
+from crm_core.enums import (
+    AuditAction,
+    FollowUpStatus,
+    InboxStatus,
+    InteractionType,
+    OutboxStatus,
+    Role,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

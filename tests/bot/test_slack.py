@@ -4,7 +4,6 @@ sender, and a fake Slack Web API on loopback that records what the bot sent."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import itertools

@@ -23,7 +23,13 @@ from starlette.applications import Starlette
 
 from bot.inbox import InboxWorker
 from bot.outbox_sender import OutboxSender
-from bot.telegram import FOREIGN_CONTACT_NOTE, GROUP_NOTE, SHARE_PHONE_LABEL, UNSUPPORTED_NOTE, TelegramAdapter
+from bot.telegram import (
+    FOREIGN_CONTACT_NOTE,
+    GROUP_NOTE,
+    SHARE_PHONE_LABEL,
+    UNSUPPORTED_NOTE,
+    TelegramAdapter,
+)
 from config import load_settings
 from crm_core.enums import InboxStatus, OutboxStatus
 from crm_core.models import Contact, InboxEvent, OutboxMessage
@@ -391,7 +397,7 @@ async def test_a_reply_longer_than_4096_characters_is_split_with_the_buttons_on_
 async def test_an_image_goes_through_send_photo_and_a_file_through_send_document_bytes_intact(
     tg: FakeTelegram, adapter: TelegramAdapter, db: Database
 ) -> None:
-    csv = "name,email\nJane Doe,jane@example.com\n".encode()
+    csv = b"name,email\nJane Doe,jane@example.com\n"
     queue_reply(db, JANE.id, Image(PNG, "Pipeline by stage"), File("contacts.csv", csv))
     assert await deliver(db, adapter) == 2
 
