@@ -9,13 +9,12 @@ from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select
 
 from crm_core.cleaning import clean_email, clean_name, clean_phone, name_key
 from crm_core.enums import FollowUpStatus
 from crm_core.errors import InvalidInput
-from crm_core.models import Company, Contact, FollowUp, Interaction, StaffUser
+from crm_core.models import Base, Company, Contact, FollowUp, Interaction, StaffUser
 from crm_core.uow import UnitOfWork, snapshot
 
 T = TypeVar("T", Company, Contact)
@@ -242,41 +241,81 @@ class CustomerSummary:
 
 
 def customer_summary(
-    uow: UnitOfWork, company: Company | None = None, contact: Contact | None = None, last: int = 5
+    uow: UnitOfWork,
+    company: Company | None = None,
+    contact: Contact | None = None,
+    last: int = 5,
+    include_contacts: bool = True,
 ) -> CustomerSummary:
-    """Contacts, the last interactions and the open follow-ups of a company or a contact."""
+    """Contacts, the last interactions and the open follow-ups of a company or a contact.
+
+    `include_contacts=False` skips the company's contact list (a contact's own summary
+    rarely shows it). Three queries at most, plus one per kind of linked record (contact,
+    company, author) not already in the session: the interactions carry their total count
+    (a window function), and their links are looked up in the session first.
+    """
     if company is None and contact is not None:
         company = contact.company
-    if contact is not None:
-        scope_i = Interaction.contact_id == contact.id
-        scope_f = FollowUp.contact_id == contact.id
-    else:
-        assert company is not None
-        contact_ids = select(Contact.id).where(Contact.company_id == company.id)
-        scope_i = or_(Interaction.company_id == company.id, Interaction.contact_id.in_(contact_ids))
-        scope_f = or_(FollowUp.company_id == company.id, FollowUp.contact_id.in_(contact_ids))
     session = uow.session
     contacts = (
-        list(session.scalars(select(Contact).where(Contact.company_id == company.id).order_by(Contact.name)))
-        if company is not None
+        list(session.scalars(_CONTACTS_OF_COMPANY, {"company_id": company.id}))
+        if company is not None and include_contacts
         else []
     )
-    interactions = list(
-        session.scalars(
-            select(Interaction)
-            .options(joinedload(Interaction.contact), joinedload(Interaction.author))
-            .where(scope_i)
-            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-            .limit(last)
-        )
-    )
-    count = session.scalar(select(func.count()).select_from(Interaction).where(scope_i)) or 0
-    followups = list(
-        session.scalars(
-            select(FollowUp)
-            .options(joinedload(FollowUp.owner), joinedload(FollowUp.contact), joinedload(FollowUp.company))
-            .where(scope_f, FollowUp.status != FollowUpStatus.DONE)
-            .order_by(FollowUp.due_at)
-        )
-    )
+    if contact is not None:
+        scope = {"contact_id": contact.id, "last": last}
+        rows = session.execute(_LAST_INTERACTIONS_OF_CONTACT, scope).all()
+        followups = list(session.scalars(_OPEN_FOLLOWUPS_OF_CONTACT, scope))
+    else:
+        assert company is not None
+        scope = {"company_id": company.id, "last": last}
+        rows = session.execute(_LAST_INTERACTIONS_OF_COMPANY, scope).all()
+        followups = list(session.scalars(_OPEN_FOLLOWUPS_OF_COMPANY, scope))
+    interactions = [row[0] for row in rows]
+    count = rows[0][1] if rows else 0
+    _load_links(uow, interactions, (("contact", Contact), ("author", StaffUser)))
+    _load_links(uow, followups, (("owner", StaffUser), ("contact", Contact), ("company", Company)))
     return CustomerSummary(company, contact, contacts, interactions, followups, count)
+
+
+# Built once: a statement built per call costs its construction and its cache key each time.
+_CONTACTS_OF_COMPANY = select(Contact).where(Contact.company_id == bindparam("company_id")).order_by(Contact.name)
+_CONTACT_IDS_OF_COMPANY = select(Contact.id).where(Contact.company_id == bindparam("company_id"))
+
+
+def _last_interactions(scope: ColumnElement[bool]) -> Select[tuple[Interaction, int]]:
+    # count(*) over (): the number of all rows in scope, computed before the limit
+    return (
+        select(Interaction, func.count().over())
+        .where(scope)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(bindparam("last", type_=Integer))
+    )
+
+
+def _open_followups(scope: ColumnElement[bool]) -> Select[tuple[FollowUp]]:
+    return select(FollowUp).where(scope, FollowUp.status != FollowUpStatus.DONE).order_by(FollowUp.due_at)
+
+
+_LAST_INTERACTIONS_OF_CONTACT = _last_interactions(Interaction.contact_id == bindparam("contact_id"))
+_LAST_INTERACTIONS_OF_COMPANY = _last_interactions(
+    or_(Interaction.company_id == bindparam("company_id"), Interaction.contact_id.in_(_CONTACT_IDS_OF_COMPANY))
+)
+_OPEN_FOLLOWUPS_OF_CONTACT = _open_followups(FollowUp.contact_id == bindparam("contact_id"))
+_OPEN_FOLLOWUPS_OF_COMPANY = _open_followups(
+    or_(FollowUp.company_id == bindparam("company_id"), FollowUp.contact_id.in_(_CONTACT_IDS_OF_COMPANY))
+)
+
+
+def _load_links(uow: UnitOfWork, rows: Sequence[Base], links: Sequence[tuple[str, type[Base]]]) -> None:
+    """Load the many-to-one links of `rows` without a query each: the records not yet in the
+    session are read in one query per kind, the rest are found in the identity map."""
+    session = uow.session
+    for name, model in links:
+        column = f"{name}_id"
+        ids = {getattr(r, column) for r in rows} - {None}
+        missing = [i for i in ids if session.identity_key(model, i) not in session.identity_map]
+        loaded = session.scalars(select(model).where(model.id.in_(missing))).all() if len(missing) > 1 else []  # type: ignore[attr-defined]
+        for r in rows:
+            getattr(r, name)  # set while `loaded` holds them (the identity map holds weakly)
+        del loaded

@@ -173,7 +173,9 @@ def _show(value: object) -> str:
 
 def show_customer(turn: Turn, req: Request) -> list[Reply]:
     contact, company = who(turn, req, ask="Who should I look up? (a contact or a company)")
-    summary = customers.customer_summary(turn.uow, company=company if contact is None else None, contact=contact)
+    summary = customers.customer_summary(
+        turn.uow, company=company if contact is None else None, contact=contact, include_contacts=contact is None
+    )
     lines: list[str] = []
     if contact is not None:
         details = " · ".join(x for x in (contact.title, contact.email, contact.phone) if x)
