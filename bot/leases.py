@@ -1,7 +1,7 @@
 """Short leases, renewed while the work is in hand.
 
 The inbox worker and the outbox sender claim rows by pushing their `next_attempt_at` a short
-lease ahead (10 s), so other workers leave them alone. While the claimed rows are being
+lease ahead (6 s), so other workers leave them alone. While the claimed rows are being
 handled, `kept_leased` pushes the lease of the ones still in hand ahead every few seconds;
 when the process dies, nobody renews, and the rows come back to whoever looks next within
 seconds (a lease long enough for a whole batch kept a crashed process's work waiting a
@@ -20,7 +20,7 @@ from crm_core.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-RENEW_EVERY_S = 3.0
+RENEW_EVERY_S = 2.0
 
 Extend = Callable[[UnitOfWork, Sequence[int], datetime], None]
 

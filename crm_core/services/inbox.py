@@ -28,7 +28,7 @@ MAX_ATTEMPTS = 5
 MAX_BACKOFF = timedelta(minutes=5)
 # a claimed event is invisible to other workers this long; the worker renews the lease while
 # it holds the event, so a crashed worker's events return within seconds, not a minute
-CLAIM_LEASE = timedelta(seconds=10)
+CLAIM_LEASE = timedelta(seconds=6)
 
 
 def accept(

@@ -22,7 +22,7 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=5)
 # a claimed row is invisible to other senders for this long; the sender renews the lease while
 # it holds the row, so a crashed sender's rows return within seconds, not a minute
-CLAIM_LEASE = timedelta(seconds=10)
+CLAIM_LEASE = timedelta(seconds=6)
 
 
 def enqueue(

@@ -91,7 +91,8 @@ def replies_by_update(tg: FakeTelegram, sent: list[Sent]) -> dict[int, int]:
 
 
 def replies_per_chat(tg: FakeTelegram) -> Counter[int]:
-    return Counter(int(c.args["chat_id"]) for c in tg.calls_to("sendMessage"))
+    """sendMessage calls per chat, reminders (pushes, not replies) left out."""
+    return Counter(int(c.args["chat_id"]) for c in tg.calls_to("sendMessage") if not c.args["text"].startswith("⏰"))
 
 
 def expected_per_chat(sent: list[Sent]) -> Counter[int]:
@@ -120,3 +121,22 @@ def add_followup(db: Database, telegram_id: int, title: str, due: datetime) -> i
 
 def reminder_texts(tg: FakeTelegram, title: str) -> list[str]:
     return [t for t in tg.sent_texts() if t.startswith("⏰") and title in t]
+
+
+def assert_one_reply_each(tg: FakeTelegram, sent: list[Sent], in_flight_chats: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+    """Every update answered once. The one exception Telegram's API leaves open after a
+    kill -9: a sendMessage that reached Telegram in the instant of the kill, before its row
+    was marked sent, goes out again (there is no idempotency key) — at most one per chat,
+    and only in a chat (`in_flight_chats`) that was being sent to right then."""
+    expected = expected_per_chat(sent)
+    per_chat = replies_per_chat(tg)
+    surplus = {chat: per_chat[chat] - n for chat, n in expected.items() if per_chat[chat] != n}
+    assert all(n == 1 and chat in in_flight_chats for chat, n in surplus.items()), (surplus, in_flight_chats)
+    chat_of = {s.update_id: s.person.tg.id for s in sent}
+    for update_id, n in replies_by_update(tg, sent).items():
+        assert n == 1 or (n == 2 and chat_of[update_id] in surplus), f"update {update_id}: {n} replies"
+
+
+def chats_sent_to(calls: list[Any], since: float) -> set[int]:
+    """Chats of the sendMessage calls (stamped `at`) that arrived after `since`."""
+    return {int(c.args["chat_id"]) for c in calls if c.at >= since}
