@@ -14,6 +14,10 @@ from sqlalchemy.exc import DBAPIError
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = 7_310_002
+# advisory locks are per database; the second key scopes the lock to the schema too, so two
+# installations in one database (or test schemas side by side) each have their own leader
+_TRY = "SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"
+_UNLOCK = "SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"
 
 
 class LeaderLock:
@@ -40,7 +44,7 @@ class LeaderLock:
                 self._drop()
         connection = self.engine.connect()
         try:
-            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
+            got = bool(connection.execute(text(_TRY), {"k": self.key}).scalar())
             connection.commit()
         except DBAPIError:
             connection.close()
@@ -56,7 +60,7 @@ class LeaderLock:
         if self._connection is None:
             return
         try:
-            self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            self._connection.execute(text(_UNLOCK), {"k": self.key})
             self._connection.commit()
         except DBAPIError:
             pass

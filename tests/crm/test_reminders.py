@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
+from crm_core.db import make_engine
 from crm_core.leader import LeaderLock
 from crm_core.models import FollowUp, OutboxMessage, StaffUser
 from crm_core.services import followups, users
 from crm_core.uow import Database
+from tests.crm.conftest import POSTGRES_URL
 from intents.messages import AnyReply
 from intents.reminders import enqueue_due_reminders, enqueue_morning_summaries
 
@@ -171,3 +174,25 @@ def test_only_one_process_leads_on_postgresql(db: Database) -> None:
 def test_summary_skips_users_without_a_chat(db: Database, hours: int) -> None:
     staff(db, "olu@example.com", slack=None)
     assert enqueue_morning_summaries(db, NOW + timedelta(hours=hours)) == 0
+
+
+def test_two_installations_in_one_postgresql_database_each_have_a_leader(
+    db: Database, request: pytest.FixtureRequest
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("schemas side by side: PostgreSQL only")
+    admin = request.getfixturevalue("postgres_admin")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    other = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    here, there, here_too = LeaderLock(db.engine), LeaderLock(other), LeaderLock(db.engine)
+    try:
+        assert here.try_acquire() and there.try_acquire()
+        assert not here_too.try_acquire()
+    finally:
+        for lock in (here, there, here_too):
+            lock.release()
+        other.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
