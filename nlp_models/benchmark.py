@@ -66,9 +66,7 @@ def run_benchmark(dataset: str, data_dir: Path, timing_sample: int = 500) -> dic
         "train_s": round(train_s, 1),
     }
     if operating_threshold is not None:
-        predictions = clf.predict_many(test_texts)
-        conf = np.array([p.confidence for p in predictions])
-        accepted = conf >= operating_threshold
+        accepted = clf.rejection_scores(clf.margins(test_texts)) >= operating_threshold
         result["at_val_in_scope_target"] = {
             "val_in_scope_min": VAL_IN_SCOPE_TARGET,
             "threshold": round(operating_threshold, 3),
@@ -90,4 +88,5 @@ def run_benchmark(dataset: str, data_dir: Path, timing_sample: int = 500) -> dic
     result["n_train"] = len(texts)
     result["n_test"] = len(test_texts)
     result["threshold"] = round(clf.threshold, 3)
+    result["rejection"] = f"{clf.rejection} x{clf.rejection_scale:g}"
     return result

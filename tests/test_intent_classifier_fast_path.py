@@ -63,3 +63,22 @@ def test_threshold_floor_without_held_out_fallback_examples() -> None:
     clf.calibrate(margins, gold)
     conf = np.sort(softmax(margins * clf.temperature, axis=1).max(axis=1))
     assert clf.threshold == conf[0] > 0
+
+
+def test_versus_fallback_rejection_score() -> None:
+    clf = IntentClassifier(fallback_label="oos")
+    clf.classes_ = np.array(["a", "b", "oos"])
+    clf.temperature, clf.rejection, clf.rejection_scale = 1.0, "versus_fallback", 0.5
+    margins = np.array([[2.0, 0.0, 1.0], [0.0, 0.2, 0.1], [0.0, 0.0, 2.0]])
+    scores = clf.rejection_scores(margins)
+    probs = softmax(margins * 0.5, axis=1)
+    assert np.allclose(scores, np.delete(probs, 2, axis=1).max(axis=1) - probs[:, 2])
+    assert (scores[:2] >= 0).all() and scores[2] < 0  # negative only when oos is the argmax
+    # calibration picks among the candidate scores by the prior-weighted objective; the
+    # threshold it returns is on the chosen score
+    gold = ["a"] * 30 + ["oos"] * 10
+    rows = [[2.0, 0.0, 0.5]] * 30 + [[0.6, 0.0, 0.55]] * 10
+    cal = clf.calibrate(np.array(rows), gold)
+    assert cal["rejection"] in {"max_probability", "versus_fallback"}
+    chosen = clf.rejection_scores(np.array(rows))
+    assert (chosen[:30] >= clf.threshold).all() and (chosen[30:] < clf.threshold).all()
