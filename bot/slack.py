@@ -7,7 +7,7 @@ within milliseconds, whatever the database and the language model take:
 
     DM message (message.im)        → IncomingMessage(chat=D…, thread=thread_ts or None)
     @mention in a channel          → IncomingMessage(chat=C…, thread=thread_ts or ts): answered in the thread
-    /crm TEXT                      → IncomingMessage(text=TEXT) in the channel it was typed in
+    /crm TEXT                      → IncomingMessage(text=TEXT), answered in the DM with the user
     button press (block_actions)   → IncomingMessage(text=button value) in the message's channel/thread
 
 Who is talking: a staff user linked by Slack id; else one whose e-mail (users.info) is a staff
@@ -27,8 +27,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +71,7 @@ CHANNEL = "slack"
 EVENTS_PATH = "/slack/events"
 COMMAND = "/crm"
 ACTION_PREFIX = "crm_choice_"
+ANSWER_IN_DM = "I'll answer in our direct messages."
 WHO_ARE_YOU_LATER = "Slack did not tell me who you are just now; please try again in a minute."
 
 # Block Kit limits (https://api.slack.com/reference/block-kit)
@@ -270,6 +272,7 @@ class SlackAdapter:
 
     def _register(self) -> None:
         app = self.app
+        app.error(self._on_error)
         app.event("message")(self._on_message)
         app.event("app_mention")(self._on_mention)
         app.command(COMMAND)(self._on_command)
@@ -282,6 +285,13 @@ class SlackAdapter:
 
     async def _ignore(self) -> None:
         return None
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        """Bolt's default handler logs the exception's text, which may quote user data (SQL
+        parameters): its type and frames only. The answer stays 500, so Slack retries."""
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        event_id = body.get("event_id") or body.get("trigger_id") or "-"
+        log.error("slack listener failed event=%s error=%s\n%s", event_id, type(error).__name__, frames)
 
     async def _ack_only(self, ack: AsyncAck) -> None:
         await ack()
@@ -307,13 +317,19 @@ class SlackAdapter:
         )
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
+        """/crm TEXT. Typed in a DM with the bot: answered there. Typed in a channel: answered
+        in a DM (customer data stays private, and the bot need not be in that channel), with
+        an ephemeral note in the channel saying so."""
         channel, user = str(command.get("channel_id") or ""), str(command.get("user_id") or "")
         trigger = command.get("trigger_id")
-        if channel and user and trigger:
-            text = plain_text(str(command.get("text") or ""), context.bot_user_id) or "help"
-            message = IncomingMessage(CHANNEL, channel, user, text, None, f"command:{trigger}", self.clock())
-            await self._store(message, Destination(CHANNEL, channel, None))
-        await ack()
+        if not (channel and user and trigger):
+            await ack()
+            return
+        text = plain_text(str(command.get("text") or ""), context.bot_user_id) or "help"
+        message = IncomingMessage(CHANNEL, channel, user, text, None, f"command:{trigger}", self.clock())
+        in_dm = channel.startswith("D")
+        await self._store(message, Destination(CHANNEL, channel, None), to_dm=not in_dm)
+        await ack(text="" if in_dm else ANSWER_IN_DM)
 
     async def _on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user = str((body.get("user") or {}).get("id") or "")
@@ -343,12 +359,12 @@ class SlackAdapter:
             received_at=_ts_time(str(event.get("ts") or "")) or self.clock(),
         )
 
-    async def _store(self, message: IncomingMessage, reply_to: Destination) -> None:
+    async def _store(self, message: IncomingMessage, reply_to: Destination, to_dm: bool = False) -> None:
         """Into the inbox before Slack hears back; a retry of a stored event changes nothing.
         A database error propagates: Bolt answers 500 and Slack sends the event again."""
         assert message.event_id is not None
-        chat_key = f"{message.chat}/{message.thread or ''}/{message.user}"
-        payload = {"message": message_to_json(message), "reply_to": asdict(reply_to)}
+        chat_key = f"{'dm' if to_dm else message.chat}/{message.thread or ''}/{message.user}"
+        payload = {"message": message_to_json(message), "reply_to": asdict(reply_to), "to_dm": to_dm}
         await self.inbox.accept(CHANNEL, message.event_id, chat_key, payload)
 
     # -- the work, after the ack: who is it, then the gateway --------------------------------------
@@ -358,6 +374,10 @@ class SlackAdapter:
         nothing of it was committed."""
         message = message_from_json(payload["message"])
         reply_to = Destination(**payload["reply_to"])
+        if payload.get("to_dm"):
+            # the conversation continues in the DM, where the user's next messages arrive
+            dm = await self._dm_channel(message.user)
+            message, reply_to = replace(message, chat=dm), Destination(CHANNEL, dm, None)
         staff = await asyncio.to_thread(self.gateway.staff_id, CHANNEL, message.user)
         if staff is None:
             try:
@@ -372,6 +392,12 @@ class SlackAdapter:
             await asyncio.to_thread(self.gateway.stranger, message, reply_to)
         else:
             await asyncio.to_thread(self.gateway.staff_message, message, staff, reply_to)
+
+    async def _dm_channel(self, user: str) -> str:
+        """The id of the bot's DM with `user` (conversations.open; im:write). A failure raises:
+        the inbox tries again later."""
+        response = await self.client.conversations_open(users=user)
+        return str((response.get("channel") or {})["id"])
 
     async def _email_of(self, user: str) -> str | None:
         """The e-mail on the user's Slack profile (needs users:read.email); None when Slack

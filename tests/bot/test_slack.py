@@ -113,6 +113,10 @@ async def post_event(
     return response, event_id
 
 
+def dm_undo(channel: str) -> dict[str, Any]:
+    return dm("undo", channel=channel)
+
+
 def dm(text: str, user: str = RITA, channel: str = "D0RITA", **extra: Any) -> dict[str, Any]:
     ts = f"{int(time.time())}.{next(_ids):06d}"
     return {"type": "message", "channel": channel, "channel_type": "im", "user": user, "text": text, "ts": ts, **extra}
@@ -198,7 +202,7 @@ def test_slack_markup_becomes_the_words_typed() -> None:
 
 
 @pytest.mark.usefixtures("rita_on_slack")
-async def test_the_slash_command_is_acked_at_once_and_answered_after(
+async def test_the_slash_command_is_acked_at_once_and_answered_after_in_a_dm(
     slack: FakeSlack, db: Database, dialogue: Dialogue
 ) -> None:
     adapter = _adapter(slack, SlowGateway(db, dialogue), db)
@@ -206,20 +210,37 @@ async def test_the_slash_command_is_acked_at_once_and_answered_after(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         fields = {
             "token": "legacy", "team_id": "T0CRM", "channel_id": "C0SALES", "channel_name": "sales",
-            "user_id": RITA, "user_name": "rita", "command": "/crm", "text": "hi",
+            "user_id": RITA, "user_name": "rita", "command": "/crm", "text": "add contact Bob Jones",
             "response_url": "https://hooks.slack.com/commands/T0CRM/1/abc", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
             "api_app_id": "A0CRM",
         }  # fmt: skip
         started = time.monotonic()
         response = await post_form(http, fields)
         acked_in = time.monotonic() - started
-    assert response.status_code == 200 and acked_in < 0.5  # the gateway takes a full second
-    assert outbox_rows(db) == []
-    await settle(adapter)
-    await deliver(db, adapter)
-    [message] = posted(slack)
-    assert message["channel"] == "C0SALES" and "thread_ts" not in message
-    assert message["text"].startswith("Hi Rita!")
+        # in a channel: an ephemeral note there, the answer in the DM (the bot need not be in #sales)
+        assert response.status_code == 200 and acked_in < 0.5  # the gateway takes a full second
+        assert "direct message" in response.text
+        assert outbox_rows(db) == []
+        await settle(adapter)
+        await deliver(db, adapter)
+        [message] = posted(slack)
+        dm = "DRITA001"  # conversations.open with Rita
+        assert message["channel"] == dm and "thread_ts" not in message
+        assert message["text"].startswith("Added Bob Jones")
+
+        # the conversation goes on in the DM: "undo" there undoes what /crm did
+        await post_event(http, dm_undo(dm))
+        await settle(adapter)
+        await deliver(db, adapter)
+        assert posted(slack)[-1]["text"] == "Undone: removed the contact Bob Jones."
+
+        # typed in the DM itself: answered right there, no note
+        in_dm = {**fields, "channel_id": dm, "channel_name": "directmessage", "text": "hi", "trigger_id": "2.2.2"}
+        response = await post_form(http, in_dm)
+        assert response.status_code == 200 and response.text == ""
+        await settle(adapter)
+        await deliver(db, adapter)
+        assert posted(slack)[-1]["channel"] == dm and posted(slack)[-1]["text"].startswith("Hi Rita!")
 
 
 @pytest.mark.usefixtures("rita_on_slack")
@@ -476,18 +497,20 @@ async def test_an_acked_event_is_handled_after_a_crash_that_came_right_after_the
 
 class BrokenInbox(InboxWorker):
     async def accept(self, channel: str, event_id: str, chat_key: str, payload: dict[str, Any]) -> bool:
-        raise OperationalError("INSERT INTO inbox", {}, Exception("disk I/O error"))
+        # as SQLAlchemy words it: the statement and its parameters, message text included
+        raise OperationalError("INSERT INTO inbox (payload) VALUES (?)", [json.dumps(payload)], Exception("disk I/O error"))
 
 
 @pytest.mark.usefixtures("rita_on_slack")
 async def test_an_event_that_could_not_be_stored_is_not_acked_so_slack_sends_it_again(
-    slack: FakeSlack, db: Database, gateway: Gateway
+    slack: FakeSlack, db: Database, gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = load_settings(SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url)
     broken = SlackAdapter(settings, gateway, BrokenInbox(db))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=broken.routes())), base_url="http://t") as http:
         response, event_id = await post_event(http, dm("add contact Bob Jones"))
     assert response.status_code == 500
+    assert "OperationalError" in caplog.text and "Bob Jones" not in caplog.text  # ids, never text
 
     working = _adapter(slack, gateway, db)  # the database is back; Slack retries
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=working.routes())), base_url="http://t") as http:
