@@ -19,11 +19,11 @@ from enum import Enum
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_core.enums import AuditAction
-from crm_core.models import AuditEntry, Base
+from crm_core.models import AuditEntry, Base, utcnow
 
 
 def snapshot(obj: Base, fields: set[str] | None = None) -> dict[str, Any]:
@@ -52,6 +52,8 @@ class UnitOfWork:
         # per-transaction memo of callers (cleared on enter), and the entities changed in it
         self.info: dict[str, Any] = {}
         self.touched: set[str] = set()
+        # audit rows not yet written (see `write_audit`)
+        self._audit_rows: list[dict[str, Any]] = []
 
     @property
     def session(self) -> Session:
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.committed = False
         self.info = {}
         self.touched = set()
+        self._audit_rows = []
         return self
 
     def __exit__(
@@ -81,6 +84,7 @@ class UnitOfWork:
             self._session = None
 
     def commit(self) -> None:
+        self.write_audit()
         self.session.commit()
         self.committed = True
 
@@ -88,6 +92,18 @@ class UnitOfWork:
         """Drop everything done in this unit of work so far; it stays open for more."""
         self.session.rollback()
         self.touched = set()
+        self._audit_rows = []
+
+    def write_audit(self) -> None:
+        """Insert the audit entries recorded so far, in the order they were recorded.
+
+        Entries are recorded as plain rows and inserted in one statement at commit (or by
+        a reader of the audit log in this transaction, which calls this first): an ORM
+        object per entry cost a flush of its own. Their values, `at` included, are fixed
+        when the change is recorded."""
+        if self._audit_rows:
+            rows, self._audit_rows = self._audit_rows, []
+            self.session.execute(insert(AuditEntry.__table__), rows)
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -116,17 +132,19 @@ class UnitOfWork:
         reverts: str | None = None,
     ) -> None:
         self.touched.add(entity)
-        self.session.add(
-            AuditEntry(
-                actor_id=self.actor_id,
-                change_set=self.change_set,
-                action=action,
-                entity=entity,
-                entity_id=obj.id,  # type: ignore[attr-defined]
-                before=before,
-                after=after,
-                reverts=reverts,
-            )
+        self._audit_rows.append(
+            {
+                "at": utcnow(),
+                "actor_id": self.actor_id,
+                "change_set": self.change_set,
+                "action": action,
+                "entity": entity,
+                "entity_id": obj.id,  # type: ignore[attr-defined]
+                "before": before,
+                "after": after,
+                "undone_by": None,
+                "reverts": reverts,
+            }
         )
 
 

@@ -59,6 +59,7 @@ def _label(obj: Any) -> str:
 def undo_last(uow: UnitOfWork) -> list[Reverted]:
     """Revert the actor's newest change set that is neither undone nor itself an undo."""
     session = uow.session
+    uow.write_audit()  # this transaction's own entries count too
     last = session.scalar(
         select(AuditEntry.change_set)
         .where(AuditEntry.actor_id == uow.actor_id, AuditEntry.undone_by.is_(None), AuditEntry.reverts.is_(None))
@@ -97,5 +98,6 @@ def undo_last(uow: UnitOfWork) -> list[Reverted]:
             label = _label(obj)
             uow._audit(AuditAction.CREATE, entry.entity, obj, None, snapshot(obj), reverts=last)
         done.append(Reverted(entry.action, entry.entity, entry.entity_id, label))
+    uow.write_audit()
     session.execute(update(AuditEntry).where(AuditEntry.change_set == last).values(undone_by=uow.change_set))
     return done

@@ -230,3 +230,36 @@ def test_undo_left_without_commit_changes_nothing(db: Database, rep: StaffUser) 
     assert company_names(db) == ["Acme"]
     undo_as(db, rep)
     assert company_names(db) == []
+
+
+def test_entries_of_this_transaction_count_before_its_commit(db: Database, rep: StaffUser) -> None:
+    """Audit entries are written at commit; a reader in the same transaction sees them."""
+    with db.unit_of_work(actor_id=rep.id) as uow:
+        customers.create_company(uow, "Acme Corp")
+        done = undo.undo_last(uow)
+        uow.commit()
+    change_set = uow.change_set
+    assert [(r.action, r.entity) for r in done] == [(AuditAction.CREATE, "company")]
+    assert company_names(db) == []
+    with db.unit_of_work() as uow:
+        entries = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "company").order_by(AuditEntry.id)
+        ).all()
+        assert [(e.action, e.reverts is None) for e in entries] == [
+            (AuditAction.CREATE, True),
+            (AuditAction.DELETE, False),
+        ]
+        assert entries[0].undone_by == change_set
+
+
+def test_a_rolled_back_change_leaves_no_audit_entry(db: Database, rep: StaffUser) -> None:
+    with db.unit_of_work(actor_id=rep.id) as uow:
+        customers.create_company(uow, "Acme Corp")
+        uow.rollback()
+        customers.create_company(uow, "Globex")
+        uow.commit()
+    with db.unit_of_work() as uow:
+        entries = uow.session.scalars(select(AuditEntry).where(AuditEntry.entity == "company")).all()
+        assert [(e.action, e.entity, e.after and e.after["name"]) for e in entries] == [
+            (AuditAction.CREATE, "company", "Globex")
+        ]
