@@ -13,8 +13,9 @@ from crm_core.uow import UnitOfWork
 Key = tuple[str, str, str, str]  # channel, chat, thread ("" for none), user
 
 
-# Read and written as plain rows (Core statements, no ORM objects): this runs for every
-# message, and the ORM's bookkeeping was a tenth of a message's time.
+# Read and written as plain rows (Core statements on the transaction's connection, no ORM
+# objects, no session machinery): this runs for every message, and the ORM's bookkeeping
+# was a tenth of a message's time.
 _TABLE = ConversationState.__table__
 _MATCH = (
     (_TABLE.c.channel == bindparam("channel"))
@@ -31,7 +32,7 @@ def _params(key: Key) -> dict[str, str]:
 
 
 def load_state(uow: UnitOfWork, key: Key) -> dict[str, Any]:
-    row = uow.session.execute(_SELECT, _params(key)).first()
+    row = uow.session.connection().execute(_SELECT, _params(key)).first()
     found: tuple[int | None, dict[str, Any]] = (row[0], dict(row[1])) if row is not None else (None, {})
     uow.info.setdefault("conversation_rows", {})[key] = found
     return dict(found[1])
@@ -47,12 +48,13 @@ def save_state(uow: UnitOfWork, key: Key, state: dict[str, Any]) -> None:
     row_id, before = known
     if state == before:
         return
+    connection = uow.session.connection()
     if row_id is None:
-        uow.session.execute(insert(_TABLE).values(**_params(key), state=state, updated_at=utcnow()))
+        connection.execute(insert(_TABLE).values(**_params(key), state=state, updated_at=utcnow()))
     elif not state:
-        uow.session.execute(delete(_TABLE).where(_TABLE.c.id == row_id))
+        connection.execute(delete(_TABLE).where(_TABLE.c.id == row_id))
     else:
-        uow.session.execute(update(_TABLE).where(_TABLE.c.id == row_id).values(state=state, updated_at=utcnow()))
+        connection.execute(update(_TABLE).where(_TABLE.c.id == row_id).values(state=state, updated_at=utcnow()))
 
 
 def already_processed(uow: UnitOfWork, channel: str, event_id: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from crm_core.cleaning import clean_email, clean_name, clean_phone, name_key
 from crm_core.enums import FollowUpStatus
@@ -58,10 +59,26 @@ def _load(uow: UnitOfWork, model: type[T], ids: list[int]) -> list[T]:
     if not ids:
         return []
     if len(ids) == 1:
-        one = uow.session.get(model, ids[0])
+        one = _get(uow, model, ids[0])
         return [one] if one is not None else []
     rows = {r.id: r for r in uow.session.scalars(select(model).where(model.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
+
+
+# One record by id; a contact comes with its company, which its reply almost always names.
+# Built once, so a lookup costs neither building the statement nor its cache key.
+_BY_ID: dict[type[Base], Select[Any]] = {
+    Company: select(Company).where(Company.id == bindparam("id")),
+    Contact: select(Contact).options(joinedload(Contact.company)).where(Contact.id == bindparam("id")),
+}
+
+
+def _get(uow: UnitOfWork, model: type[T], ident: int) -> T | None:
+    """`session.get`, in one query even for a contact and its company."""
+    session = uow.session
+    if session.identity_key(model, ident) in session.identity_map:
+        return session.get(model, ident)
+    return session.scalars(_BY_ID[model], {"id": ident}).one_or_none()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
