@@ -25,13 +25,13 @@ def pairs(result) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def test_held_out_file_meets_the_targets(nlu: NluPipeline) -> None:
     """The honest measure: hand-written messages never used for training or tuning.
 
-    A regression guard a little under today's figures (intent 0.9425, entity F1 0.925 when
+    A regression guard a little under today's figures (intent 0.9425, entity F1 0.941 when
     measured); issue 2's target for intent accuracy is 0.95.
     """
     report = evaluate(nlu, read_gold(HELDOUT_FILE))
     assert report["examples"] == 400
-    assert report["intent_accuracy"] >= 0.93, report["confusions"]
-    assert report["entity_micro"]["f1"] >= 0.90, report["entities"]
+    assert report["intent_accuracy"] >= 0.94, report["confusions"]
+    assert report["entity_micro"]["f1"] >= 0.93, report["entities"]
 
 
 def test_known_names_find_a_customer_the_model_never_saw(nlu: NluPipeline) -> None:
