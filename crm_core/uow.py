@@ -103,7 +103,7 @@ class UnitOfWork:
         when the change is recorded."""
         if self._audit_rows:
             rows, self._audit_rows = self._audit_rows, []
-            self.session.connection().execute(insert(AuditEntry.__table__), rows)
+            self.session.connection().execute(insert(AuditEntry), rows)
 
     # -- audit ----------------------------------------------------------------------------
 
