@@ -67,13 +67,7 @@ class InboxWorker:
         """Store one event (committed when this returns); False when it was stored before.
         A database error propagates: the caller must then not tell the platform it has it."""
 
-        def write() -> bool:
-            with self.db.unit_of_work() as uow:
-                fresh = inbox.accept(uow, channel, event_id, chat_key, payload, self.clock())
-                uow.commit()
-                return fresh
-
-        fresh = await asyncio.to_thread(write)
+        fresh = bool(await asyncio.to_thread(self._commit, inbox.accept, channel, event_id, chat_key, payload, self.clock()))
         if fresh:
             self.wake.set()
         else:
@@ -133,37 +127,31 @@ class InboxWorker:
             # the exception's text may quote user data: its type and frames only
             frames = "".join(traceback.format_tb(error.__traceback__))
             log.error("inbox event failed id=%s channel=%s error=%s\n%s", event.id, event.channel, type(error).__name__, frames)
-            await asyncio.to_thread(self._write, inbox.mark_failed, event.id, type(error).__name__)
+            await asyncio.to_thread(self._commit, inbox.mark_failed, event.id, self.clock(), type(error).__name__)
             return
-        await asyncio.to_thread(self._write, inbox.mark_done, event.id)
+        await asyncio.to_thread(self._commit, inbox.mark_done, event.id, self.clock())
 
     def _release(self, event_ids: list[int]) -> None:
         # synchronous on purpose: it must also run when the task is being cancelled
         try:
-            with self.db.unit_of_work() as uow:
-                inbox.release(uow, event_ids, self.clock())
-                uow.commit()
+            self._commit(inbox.release, event_ids, self.clock())
         except Exception as error:
             log.warning("inbox release failed events=%s error=%s", len(event_ids), type(error).__name__)
             return
         log.info("inbox released events=%s", len(event_ids))
 
-    def _write(self, change: Callable[..., Any], event_id: int, *args: Any) -> None:
+    def _commit(self, change: Callable[..., Any], *args: Any) -> Any:
+        """`change(uow, *args)` in a transaction of its own, committed; what it returned."""
         with self.db.unit_of_work() as uow:
-            change(uow, event_id, self.clock(), *args)
+            result = change(uow, *args)
             uow.commit()
+            return result
 
     async def _prune_now_and_then(self) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
             return
         self._pruned_at = time.monotonic()
 
-        def prune() -> int:
-            with self.db.unit_of_work() as uow:
-                removed = inbox.prune(uow, self.clock() - KEEP_DONE)
-                uow.commit()
-                return removed
-
-        removed = await asyncio.to_thread(prune)
+        removed = await asyncio.to_thread(self._commit, inbox.prune, self.clock() - KEEP_DONE)
         if removed:
             log.info("inbox pruned done=%s", removed)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm_core.enums import InboxStatus
 from crm_core.errors import NotFound
@@ -81,14 +82,16 @@ def claim(uow: UnitOfWork, now: datetime, limit: int = 50, channels: Sequence[st
     for row in uow.session.scalars(stmt).all():
         # compare-and-set: a worker that read the same row a moment ago (SQLite has no
         # SKIP LOCKED) changes nothing here, and the row is not claimed twice
+        leased = {"next_attempt_at": now + CLAIM_LEASE, "attempts": row.attempts + 1}
         taken = uow.session.execute(
             update(InboxEvent)
             .where(InboxEvent.id == row.id, InboxEvent.attempts == row.attempts, InboxEvent.status == InboxStatus.PENDING)
-            .values(next_attempt_at=now + CLAIM_LEASE, attempts=row.attempts + 1)
+            .values(**leased)
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount == 1:  # type: ignore[attr-defined]
-            uow.session.refresh(row)
+            for key, value in leased.items():  # what was written, without reading it back
+                set_committed_value(row, key, value)
             claimed.append(row)
     return claimed
 
