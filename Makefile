@@ -8,10 +8,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test nlu-train nlu-evaluate nlu-benchmark bench bench-e2e lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' -c constraints.txt
 	touch $(STAMP)
 
 # the server when a chat token is configured, else the console chat
@@ -38,7 +38,7 @@ bench-e2e: $(STAMP)
 	$(BIN)/python benchmarks/console_e2e.py
 
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 

@@ -157,7 +157,12 @@ class Dialogue:
         if plain in ("help", "/help", "?"):
             help_text = self.handlers[Intent.HELP](turn, pending)
             return [*help_text, _question_again(pending, "Back to the question:")]
-        is_new = parse.intent in TASK_INTENTS and parse.confidence >= NEW_REQUEST_CONFIDENCE and len(plain.split()) >= 3
+        is_new = (
+            parse.intent in TASK_INTENTS
+            and parse.confidence >= NEW_REQUEST_CONFIDENCE
+            and len(plain.split()) >= 3
+            and not _is_just_the_value(pending.asking, parse)
+        )
         if pending.confirm is not None:
             yes = plain in YES_WORDS or parse.intent is Intent.AFFIRM
             no = plain in NO_WORDS or parse.intent is Intent.DENY
@@ -362,6 +367,18 @@ def _slot_value(slot: str, parse: ParseResult) -> str | None:
         return None
     text = parse.text.strip()
     return text or None
+
+
+def _is_just_the_value(slot: str | None, parse: ParseResult) -> bool:
+    """The message is a value of the asked slot's label plus at most two other words
+    ("tomorrow at 3pm" while asked when): an answer, however sure the intent is."""
+    label = SLOT_LABELS.get(slot) if slot else None
+    if label is None or not parse.values(label):
+        return False
+    rest = list(parse.text)
+    for entity in parse.entities:
+        rest[entity.start : entity.end] = " " * (entity.end - entity.start)
+    return len("".join(rest).split()) <= 2
 
 
 HINTS = {

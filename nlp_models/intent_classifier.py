@@ -362,12 +362,29 @@ class IntentClassifier:
         return best
 
     def fit_with_cv_calibration(
-        self, texts: Sequence[str], labels: Sequence[str], folds: int = 5, seed: int = 0
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        folds: int = 5,
+        seed: int = 0,
+        also_train_on: Sequence[str | None] | None = None,
     ) -> dict[str, float]:
-        """Out-of-fold margins calibrate, then the model is refit on everything."""
+        """Out-of-fold margins calibrate, then the model is refit on everything.
+
+        `also_train_on[i]`, where given and not None, is a second wording of example i
+        (the same message with its names unmasked): trained on beside `texts[i]`, always in
+        the same fold, never scored (the margins are those of `texts`, what parse sees).
+        """
         labels_arr = np.asarray(labels)
         texts_list = list(texts)
-        self.fit(texts_list, labels_arr)
+        extra = list(also_train_on) if also_train_on is not None else [None] * len(texts_list)
+
+        def training_set(idx: Sequence[int]) -> tuple[list[str], list[str]]:
+            pairs = [(texts_list[i], labels_arr[i]) for i in idx]
+            pairs += [(extra[i], labels_arr[i]) for i in idx if extra[i] is not None]
+            return [t for t, _ in pairs], [str(lab) for _, lab in pairs]
+
+        self.fit(*training_set(range(len(texts_list))))
         oof = np.zeros((len(texts_list), len(self.classes_)))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         for train_idx, test_idx in splitter.split(texts_list, labels_arr):
@@ -379,7 +396,7 @@ class IntentClassifier:
                 self.members,
                 self.floor_quantile,
             )
-            fold.fit([texts_list[i] for i in train_idx], labels_arr[train_idx])
+            fold.fit(*training_set(train_idx))
             fold_margins = fold.margins([texts_list[i] for i in test_idx])
             cols = [int(np.where(self.classes_ == c)[0][0]) for c in fold.classes_]
             full = np.full((len(test_idx), len(self.classes_)), -10.0)

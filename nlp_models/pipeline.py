@@ -2,10 +2,11 @@
 
 Order of work for one message:
   1. clean (control characters out, offsets kept) and cut to what we understand;
-  2. intent classifier (with the out-of-scope threshold);
-  3. rule entities (e-mail, phone, money, ticket, quantity, synonyms, dates — dates point
+  2. names: learnt entities (spaCy NER) and names the CRM already knows (phrase matcher);
+  3. intent classifier (with the out-of-scope threshold) on the text with those names
+     masked (`mask_names`): it was trained on our examples with their marked names masked;
+  4. rule entities (e-mail, phone, money, ticket, quantity, synonyms, dates — dates point
      backward for intents about what happened);
-  4. learnt entities (spaCy NER) and names the CRM already knows (phrase matcher);
   5. one label per span, and labels that only mean something for some intents kept there.
 """
 
@@ -21,7 +22,7 @@ from nlp_models.entity_recognizer import KnownNames
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
 from nlp_models.rules import extract_rule_entities
-from nlp_models.text import MAX_UNDERSTOOD_CHARS, safe_text
+from nlp_models.text import MAX_UNDERSTOOD_CHARS, mask_names, safe_text
 from nlp_models.types import Entity, ParseResult
 
 # Dates in messages about what happened resolve backwards ("met Jane tuesday" = last Tuesday).
@@ -74,21 +75,15 @@ class NluPipeline:
         if not any(ch.isalnum() for ch in head):
             return ParseResult(text, Intent.OUT_OF_SCOPE, 0.0, ())
 
-        prediction = self.classifier.predict(head)
+        known, learned = self._names(head, known_names)
+        masked = mask_names(head, ((e.start, e.end, e.label.value) for e in _first_wins(known + learned)))
+        prediction = self.classifier.predict(masked)
         intent = Intent(prediction.label)
-        entities = self._entities(head, intent, now, tz, known_names)
+        entities = self._entities(head, intent, now, tz, known, learned)
         return ParseResult(text, intent, prediction.confidence, entities)
 
-    def _entities(
-        self, head: str, intent: Intent, now: datetime, tz: ZoneInfo, known_names: NamesArg
-    ) -> tuple[Entity, ...]:
-        rules = extract_rule_entities(
-            head,
-            now=now,
-            tz=tz,
-            default_currency=self.default_currency,
-            past=intent in PAST_INTENTS,
-        )
+    def _names(self, head: str, known_names: NamesArg) -> tuple[list[Entity], list[Entity]]:
+        """Names the CRM knows and names the recogniser found, in that order."""
         doc = self.ner(head)
         if known_names is not None and not isinstance(known_names, KnownNames):
             known_names = self.known_names(known_names)
@@ -100,6 +95,24 @@ class NluPipeline:
             Entity(EntityLabel(ent.label_), ent.text, ent.start_char, ent.end_char, ent.text)
             for ent in doc.ents
         ]
+        return known, learned
+
+    def _entities(
+        self,
+        head: str,
+        intent: Intent,
+        now: datetime,
+        tz: ZoneInfo,
+        known: list[Entity],
+        learned: list[Entity],
+    ) -> tuple[Entity, ...]:
+        rules = extract_rule_entities(
+            head,
+            now=now,
+            tz=tz,
+            default_currency=self.default_currency,
+            past=intent in PAST_INTENTS,
+        )
 
         def rank(entity: Entity, tier: int, source: int) -> tuple[int, int, int, int]:
             return (tier, -(entity.end - entity.start), source, entity.start)
@@ -121,3 +134,12 @@ class NluPipeline:
                 continue
             chosen.append(entity)
         return tuple(sorted(chosen, key=lambda e: e.start))
+
+
+def _first_wins(entities: list[Entity]) -> list[Entity]:
+    """Drop every entity that overlaps one earlier in the list."""
+    kept: list[Entity] = []
+    for entity in entities:
+        if not any(entity.overlaps(other) for other in kept):
+            kept.append(entity)
+    return kept
