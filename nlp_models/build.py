@@ -36,10 +36,12 @@ from nlp_models.training_data import (
     TRAIN_DIR,
     generate_entity_examples,
     load_intent_examples,
+    load_slots,
     training_files,
+    with_other_names,
 )
 
-MODEL_FORMAT = 5  # bump when the model code changes what is stored
+MODEL_FORMAT = 6  # bump when the model code changes what is stored
 # One BLAS thread per training process. The two processes (classifier, entity recogniser)
 # already fill both cores; with OpenBLAS's default of one thread per core each process
 # starts two, and the four threads fight for two cores. Measured on this 2-core machine
@@ -94,13 +96,13 @@ def train(train_dir: Path = TRAIN_DIR, out_dir: Path | None = None, log: Log = _
         # over half the cost of five.
         with threadpool_limits(limits=TRAIN_BLAS_THREADS):
             # The classifier learns each example with its marked names masked, as the
-            # pipeline masks the names it finds (nlp_models.text.mask_names), and also as
-            # written, for the names the recogniser misses.
+            # pipeline masks the names it finds (nlp_models.text.mask_names), and also with
+            # other names in their place, for the names the recogniser misses.
             calibration = classifier.fit_with_cv_calibration(
                 [mask_names(e.text, e.spans) for e in examples],
                 [e.intent.value for e in examples],
                 folds=3,
-                also_train_on=[e.text if e.spans else None for e in examples],
+                also_train_on=with_other_names(examples, load_slots(train_dir)),
             )
         log(f"intent classifier trained in {time.perf_counter() - started:.1f}s {calibration}")
         entity_count, ner_s = ner_job.result()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,15 +109,48 @@ def _fill(template: str, slots: dict[str, list[str]], rng: random.Random) -> tup
     return "".join(out), tuple(spans)
 
 
+def _entities_doc(train_dir: Path) -> dict:
+    path = train_dir / "entities.yml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+
+def load_slots(train_dir: Path = TRAIN_DIR) -> dict[str, list[str]]:
+    """The slot lists of entities.yml: label → names."""
+    return {k: list(v) for k, v in (_entities_doc(train_dir).get("slots") or {}).items()}
+
+
+def with_other_names(examples: Sequence[Example], slots: dict[str, list[str]], seed: int = 0) -> list[str | None]:
+    """Each example's text with every marked name replaced by a random name of the same
+    label from the slot lists (lower case kept); None for an example without names.
+
+    A second wording for the intent classifier: it learns what the words around a name
+    mean, not which names went with which intent (seeded, reproducible)."""
+    rng = random.Random(seed)
+    out: list[str | None] = []
+    for ex in examples:
+        if not ex.spans:
+            out.append(None)
+            continue
+        parts: list[str] = []
+        pos = 0
+        for start, end, label in sorted(ex.spans):
+            pool = slots.get(label.value) or [ex.text[start:end]]
+            name = rng.choice(pool)
+            parts += [ex.text[pos:start], name.lower() if ex.text[start:end].islower() else name]
+            pos = end
+        parts.append(ex.text[pos:])
+        out.append("".join(parts))
+    return out
+
+
 def generate_entity_examples(
     train_dir: Path = TRAIN_DIR, per_template: int = 3, seed: int = 13
 ) -> list[Example]:
     """Fill every template `per_template` times with slot values (seeded, reproducible)."""
-    path = train_dir / "entities.yml"
-    if not path.exists():
+    doc = _entities_doc(train_dir)
+    if not doc:
         return []
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    slots: dict[str, list[str]] = {k: list(v) for k, v in (doc.get("slots") or {}).items()}
+    slots = load_slots(train_dir)
     rng = random.Random(seed)
     examples: list[Example] = []
     for intent_name, templates in (doc.get("templates") or {}).items():
