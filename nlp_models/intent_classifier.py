@@ -241,11 +241,23 @@ class IntentClassifier:
         self._scorer = _SingleMessageScorer(self.features, self.model)
         return self
 
-    def margins(self, texts: Sequence[str]) -> np.ndarray:
+    def margins(self, texts: Sequence[str], also: Sequence[str | None] | None = None) -> np.ndarray:
+        """Decision values, one row per text. Where `also[i]` is given (a second wording of
+        text i: the message as written beside its names masked), the row is the mean of
+        both wordings' margins."""
         if len(texts) == 1:
-            return self._scorer.margins(for_classifier(texts[0]))[None, :]
+            row = self._scorer.margins(for_classifier(texts[0]))
+            if also is not None and also[0] is not None:
+                row = (row + self._scorer.margins(for_classifier(also[0]))) / 2
+            return row[None, :]
         x = self.features.transform([for_classifier(t) for t in texts])
-        return self.model.decision_function(x)
+        out = self.model.decision_function(x)
+        if also is not None:
+            rows = [i for i, a in enumerate(also) if a is not None]
+            if rows:
+                second = self.features.transform([for_classifier(also[i]) for i in rows])  # type: ignore[arg-type]
+                out[rows] = (out[rows] + self.model.decision_function(second)) / 2
+        return out
 
     def calibrate(
         self, margins: np.ndarray, gold: Sequence[str], classes: np.ndarray | None = None
@@ -373,7 +385,8 @@ class IntentClassifier:
 
         `also_train_on[i]`, where given and not None, is a second wording of example i
         (the same message with its names unmasked): trained on beside `texts[i]`, always in
-        the same fold, never scored (the margins are those of `texts`, what parse sees).
+        the same fold; a held-out example with a second wording is scored on both, as
+        `predict(text, also=...)` scores a message whose names were masked.
         """
         labels_arr = np.asarray(labels)
         texts_list = list(texts)
@@ -397,7 +410,7 @@ class IntentClassifier:
                 self.floor_quantile,
             )
             fold.fit(*training_set(train_idx))
-            fold_margins = fold.margins([texts_list[i] for i in test_idx])
+            fold_margins = fold.margins([texts_list[i] for i in test_idx], [extra[i] for i in test_idx])
             cols = [int(np.where(self.classes_ == c)[0][0]) for c in fold.classes_]
             full = np.full((len(test_idx), len(self.classes_)), -10.0)
             full[:, cols] = fold_margins
@@ -406,10 +419,10 @@ class IntentClassifier:
 
     # -- prediction -----------------------------------------------------------------------
 
-    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict_many(self, texts: Sequence[str], also: Sequence[str | None] | None = None) -> list[Prediction]:
         if not texts:
             return []
-        margins = self.margins(texts)
+        margins = self.margins(texts, also)
         probs = softmax(margins * self.temperature, axis=1)
         if self.rejection == "max_probability":
             scores = probs.max(axis=1)
@@ -426,8 +439,8 @@ class IntentClassifier:
             out.append(Prediction(label, confidence, runner_up))
         return out
 
-    def predict(self, text: str) -> Prediction:
-        return self.predict_many([text])[0]
+    def predict(self, text: str, also: str | None = None) -> Prediction:
+        return self.predict_many([text], None if also is None else [also])[0]
 
 
 class _SingleMessageScorer:

@@ -3,8 +3,9 @@
 Order of work for one message:
   1. clean (control characters out, offsets kept) and cut to what we understand;
   2. names: learnt entities (spaCy NER) and names the CRM already knows (phrase matcher);
-  3. intent classifier (with the out-of-scope threshold) on the text with those names
-     masked (`mask_names`): it was trained on our examples with their marked names masked;
+  3. intent classifier (with the out-of-scope threshold): the mean of its margins on the
+     text with those names masked (`mask_names`) and on the text as written; it learnt
+     each example both masked and with other names in place of its names;
   4. rule entities (e-mail, phone, money, ticket, quantity, synonyms, dates — dates point
      backward for intents about what happened);
   5. one label per span, and labels that only mean something for some intents kept there.
@@ -77,7 +78,9 @@ class NluPipeline:
 
         known, learned = self._names(head, known_names)
         masked = mask_names(head, ((e.start, e.end, e.label.value) for e in _first_wins(known + learned)))
-        prediction = self.classifier.predict(masked)
+        # both wordings, averaged: the masked one for the words around the names, the one
+        # as written for what a wrongly found name would hide
+        prediction = self.classifier.predict(masked, also=head if masked != head else None)
         intent = Intent(prediction.label)
         entities = self._entities(head, intent, now, tz, known, learned)
         return ParseResult(text, intent, prediction.confidence, entities)
