@@ -41,6 +41,18 @@ def test_single_message_equals_batch() -> None:
     assert np.abs(batch - single).max() < 1e-9
 
 
+def test_a_second_wording_is_averaged_in_the_batch_and_the_single_path() -> None:
+    texts, labels = _data()
+    clf = IntentClassifier(fallback_label="out_of_scope").fit(texts, labels)
+    probe, also = ["show me somecompany", "hello"], ["show me Acme", None]
+    both = clf.margins(probe, also)
+    expected = (clf.margins(["show me somecompany"]) + clf.margins(["show me Acme"])) / 2
+    np.testing.assert_allclose(both[0], expected[0], atol=1e-9)
+    np.testing.assert_allclose(both[1], clf.margins(["hello"])[0], atol=1e-9)
+    np.testing.assert_allclose(clf.margins(probe[:1], also[:1])[0], both[0], atol=1e-9)
+    assert clf.predict("show me somecompany", also="show me Acme").label == clf.classes_[both[0].argmax()]
+
+
 def test_two_classes_and_calibration() -> None:
     texts, labels = _data()
     keep = [i for i, lab in enumerate(labels) if lab != "report"]
