@@ -13,6 +13,7 @@ Order of work for one message:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -97,6 +98,7 @@ class NluPipeline:
         learned = [
             Entity(EntityLabel(ent.label_), ent.text, ent.start_char, ent.end_char, ent.text)
             for ent in doc.ents
+            if _could_be_a_name(ent.text)
         ]
         return known, learned
 
@@ -137,6 +139,17 @@ class NluPipeline:
                 continue
             chosen.append(entity)
         return tuple(sorted(chosen, key=lambda e: e.start))
+
+
+def _could_be_a_name(text: str) -> bool:
+    """A learnt span is a name only if it has a letter and nothing undecodable or unprintable
+    (binary junk read as text must not become a product, nor be masked as one)."""
+    return any(ch.isalpha() for ch in text) and not any(
+        ch == "\ufffd" or unicodedata.category(ch) in _NOT_IN_NAMES for ch in text
+    )
+
+
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def _first_wins(entities: list[Entity]) -> list[Entity]:

@@ -142,3 +142,12 @@ def test_operating_point_keeps_the_asked_in_scope_accuracy() -> None:
     assert (confidence[:8] >= threshold).all()
     assert (confidence[8:] < threshold).all()
     assert clf.threshold_for_in_scope_accuracy(margins, gold, 1.0) <= confidence[9]
+
+
+def test_binary_junk_is_no_name_and_no_request(nlu: NluPipeline) -> None:
+    """Undecodable bytes read as text (U+FFFD) or control characters never make a learnt
+    name, so they cannot be masked into a confident intent ("someproduct" reads as an order)."""
+    for junk in ("\x00\x01\ufffd junk", "\ufffd\ufffd order stuff \x07", b"\xff\xfe\x81binary junk".decode("utf-8", "replace")):
+        result = nlu.parse(junk, NOW, UTC)
+        assert not [e for e in result.entities if "\ufffd" in e.text or "\x07" in e.text], result.entities
+    assert nlu.parse("\x00\x01\ufffd junk", NOW, UTC).intent is Intent.OUT_OF_SCOPE
