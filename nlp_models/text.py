@@ -9,7 +9,7 @@ placeholder word where a name stands, for the intent classifier.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # A message longer than this is understood from its beginning; entities keep true offsets.
 MAX_UNDERSTOOD_CHARS = 1000
@@ -58,20 +58,30 @@ NAME_PLACEHOLDERS = {
 }
 
 
-def mask_names(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
-    """`text` with each (start, end, label) name span replaced by its label's placeholder.
+def replace_spans(
+    text: str, spans: Iterable[tuple[int, int, str]], replacement: Callable[[str, str], str | None]
+) -> str:
+    """`text` with each (start, end, label) span replaced by `replacement(span text, label)`;
+    where that is None the span stays as it is.
 
     Spans are taken from left to right, the longest first where two start together; one
-    that overlaps a span already taken is skipped. Labels without a placeholder stay text.
+    that overlaps a span already replaced is skipped.
     """
     out: list[str] = []
     pos = 0
     for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1])):
-        placeholder = NAME_PLACEHOLDERS.get(str(label))
-        if placeholder is None or start < pos:
+        if start < pos:
             continue
-        out.append(text[pos:start])
-        out.append(placeholder)
+        new = replacement(text[start:end], str(label))
+        if new is None:
+            continue
+        out += [text[pos:start], new]
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def mask_names(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end, label) name span replaced by its label's placeholder
+    (`replace_spans`); labels without a placeholder stay text."""
+    return replace_spans(text, spans, lambda _, label: NAME_PLACEHOLDERS.get(label))

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from nlp_models.labels import LEARNED_LABELS, EntityLabel, Intent
+from nlp_models.text import replace_spans
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAIN_DIR = DATA_DIR / "train"
@@ -114,9 +115,13 @@ def _entities_doc(train_dir: Path) -> dict:
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
 
 
+def _slots_of(doc: dict) -> dict[str, list[str]]:
+    return {k: list(v) for k, v in (doc.get("slots") or {}).items()}
+
+
 def load_slots(train_dir: Path = TRAIN_DIR) -> dict[str, list[str]]:
     """The slot lists of entities.yml: label → names."""
-    return {k: list(v) for k, v in (_entities_doc(train_dir).get("slots") or {}).items()}
+    return _slots_of(_entities_doc(train_dir))
 
 
 def with_other_names(examples: Sequence[Example], slots: dict[str, list[str]], seed: int = 0) -> list[str | None]:
@@ -126,21 +131,12 @@ def with_other_names(examples: Sequence[Example], slots: dict[str, list[str]], s
     A second wording for the intent classifier: it learns what the words around a name
     mean, not which names went with which intent (seeded, reproducible)."""
     rng = random.Random(seed)
-    out: list[str | None] = []
-    for ex in examples:
-        if not ex.spans:
-            out.append(None)
-            continue
-        parts: list[str] = []
-        pos = 0
-        for start, end, label in sorted(ex.spans):
-            pool = slots.get(label.value) or [ex.text[start:end]]
-            name = rng.choice(pool)
-            parts += [ex.text[pos:start], name.lower() if ex.text[start:end].islower() else name]
-            pos = end
-        parts.append(ex.text[pos:])
-        out.append("".join(parts))
-    return out
+
+    def other(written: str, label: str) -> str:
+        name = rng.choice(slots.get(label) or [written])
+        return name.lower() if written.islower() else name
+
+    return [replace_spans(ex.text, ex.spans, other) if ex.spans else None for ex in examples]
 
 
 def generate_entity_examples(
@@ -150,7 +146,7 @@ def generate_entity_examples(
     doc = _entities_doc(train_dir)
     if not doc:
         return []
-    slots = load_slots(train_dir)
+    slots = _slots_of(doc)
     rng = random.Random(seed)
     examples: list[Example] = []
     for intent_name, templates in (doc.get("templates") or {}).items():

@@ -21,8 +21,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm_core.enums import InboxStatus
-from crm_core.errors import NotFound
 from crm_core.models import InboxEvent
+from crm_core.services import queues
 from crm_core.uow import UnitOfWork
 
 MAX_ATTEMPTS = 5
@@ -146,19 +146,17 @@ def counts(uow: UnitOfWork) -> dict[str, int]:
 
 
 def list_events(uow: UnitOfWork, status: InboxStatus | None = None, limit: int = 100) -> list[InboxEvent]:
-    stmt = select(InboxEvent).order_by(InboxEvent.id.desc()).limit(limit)
-    if status is not None:
-        stmt = stmt.where(InboxEvent.status == status)
-    return list(uow.session.scalars(stmt))
+    return queues.latest(uow, InboxEvent, status, limit)
 
 
 def retry(uow: UnitOfWork, now: datetime, event_id: int | None = None) -> int:
     """Make failed events (one, or all) pending again, due now; returns how many."""
-    stmt = update(InboxEvent).where(InboxEvent.status == InboxStatus.FAILED)
-    if event_id is not None:
-        stmt = stmt.where(InboxEvent.id == event_id)
-    result = uow.session.execute(stmt.values(status=InboxStatus.PENDING, attempts=0, next_attempt_at=now))
-    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    if event_id is not None and count == 0:
-        raise NotFound(f"No failed inbox event {event_id}.")
-    return count
+    return queues.requeue(
+        uow,
+        InboxEvent,
+        given_up=InboxStatus.FAILED,
+        pending=InboxStatus.PENDING,
+        now=now,
+        row_id=event_id,
+        missing=f"No failed inbox event {event_id}.",
+    )

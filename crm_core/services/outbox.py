@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from crm_core.enums import OutboxStatus
 from crm_core.errors import NotFound
 from crm_core.models import OutboxMessage
+from crm_core.services import queues
 from crm_core.uow import UnitOfWork
 
 MAX_ATTEMPTS = 8
@@ -101,22 +102,20 @@ def postpone(uow: UnitOfWork, message_id: int, until: datetime) -> None:
 
 
 def list_messages(uow: UnitOfWork, status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxMessage]:
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-    if status is not None:
-        stmt = stmt.where(OutboxMessage.status == status)
-    return list(uow.session.scalars(stmt))
+    return queues.latest(uow, OutboxMessage, status, limit)
 
 
 def retry(uow: UnitOfWork, now: datetime, message_id: int | None = None) -> int:
     """Make dead rows (one, or all) pending again, due now; returns how many."""
-    stmt = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DEAD)
-    if message_id is not None:
-        stmt = stmt.where(OutboxMessage.id == message_id)
-    result = uow.session.execute(stmt.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now))
-    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    if message_id is not None and count == 0:
-        raise NotFound(f"No dead outbox message {message_id}.")
-    return count
+    return queues.requeue(
+        uow,
+        OutboxMessage,
+        given_up=OutboxStatus.DEAD,
+        pending=OutboxStatus.PENDING,
+        now=now,
+        row_id=message_id,
+        missing=f"No dead outbox message {message_id}.",
+    )
 
 
 def pending_count(uow: UnitOfWork) -> int:
