@@ -52,6 +52,8 @@ TASK_INTENTS = frozenset(Intent) - {
     Intent.GREET, Intent.THANKS, Intent.HELP, Intent.CANCEL, Intent.AFFIRM, Intent.DENY, Intent.OUT_OF_SCOPE,
 }  # fmt: skip
 # slots an invalid value sends the user back to
+# Slots whose answer is any text: it is never taken for a new request ("cancel" still works).
+FREE_TEXT_SLOTS = frozenset({"title"})
 FIELD_SLOTS = {"email": "email", "phone": "phone", "date": "when", "title": "title", "name": "person"}
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
 
@@ -162,6 +164,8 @@ class Dialogue:
             and parse.confidence >= NEW_REQUEST_CONFIDENCE
             and len(plain.split()) >= 3
             and not _is_just_the_value(pending.asking, parse)
+            # what a follow-up should say is free text that often reads like a task
+            and pending.asking not in FREE_TEXT_SLOTS
         )
         if pending.confirm is not None:
             yes = plain in YES_WORDS or parse.intent is Intent.AFFIRM

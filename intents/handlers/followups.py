@@ -38,7 +38,12 @@ def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
         raise Ask("when", "When should I remind you? For example “tomorrow 3pm” or “next friday”.")
     due, _ = parse_local(value, turn.tz)
     contact, company = who(turn, req, ask=None, person_optional=True)
-    title = str(req.slots.get("title") or "") or _title(req) or f"Follow up with {name_of(contact, company)}"
+    answered = str(req.slots.get("title") or "").strip()
+    title = answered[:1].upper() + answered[1:] if answered else _title(req)
+    if not title:
+        if contact is None and company is None:
+            raise Ask("title", "What should I remind you about? For example “call Jane at Acme about the renewal”.")
+        title = f"Follow up with {name_of(contact, company)}"
     followup = followups.schedule_followup(
         turn.uow, title, due, turn.user, contact=contact, company=company, now=turn.now
     )

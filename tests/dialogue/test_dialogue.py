@@ -197,3 +197,14 @@ def test_help_depends_on_the_role_and_the_fallback_is_no_dead_end(dialogue: Dial
     fallback = rita.say("what's the weather in Oslo tomorrow?")
     assert "didn't get that" in fallback and "help" in fallback
     assert "isn't available yet" in rita.say("create a deal for Acme worth $20k")
+
+
+def test_a_reminder_with_only_a_time_asks_what_it_is_about(rita: Chat, db: Database) -> None:
+    question = rita.say("tomorrow at 3pm")
+    assert "What should I remind you about?" in question
+    assert count(db, FollowUp) == 0
+    # the answer reads like a task of its own, but it is what the reminder says
+    assert "Follow-up “Call Jane at Acme about the renewal” due Mon 23 Nov 15:00" in rita.say(
+        "call Jane at Acme about the renewal"
+    )
+    assert count(db, FollowUp) == 1 and count(db, Interaction) == 0
