@@ -26,13 +26,13 @@ def pairs(result) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def test_held_out_file_meets_the_targets(nlu: NluPipeline) -> None:
     """The honest measure: hand-written messages never used for training or tuning.
 
-    A regression guard a little under today's figures (intent 0.9475, entity F1 0.907 with the
-    versions in constraints.txt; the recogniser's seed alone moves entity F1 by 0.035 and
-    intent accuracy by 0.0025); issue 2's targets are 0.95 and 0.90.
+    A regression guard a little under today's figures (intent 0.95, entity F1 0.916 with the
+    versions in constraints.txt; with the recogniser's seed 1, 2 or 3 instead of 7: intent
+    0.95, entity F1 0.929-0.934); issue 2's targets are 0.95 and 0.90.
     """
     report = evaluate(nlu, read_gold(HELDOUT_FILE))
     assert report["examples"] == 400
-    assert report["intent_accuracy"] >= 0.94, report["confusions"]
+    assert report["intent_accuracy"] >= 0.945, report["confusions"]
     assert report["entity_micro"]["f1"] >= 0.90, report["entities"]
 
 
