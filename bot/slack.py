@@ -72,7 +72,7 @@ EVENTS_PATH = "/slack/events"
 COMMAND = "/crm"
 ACTION_PREFIX = "crm_choice_"
 ANSWER_IN_DM = "I'll answer in our direct messages."
-WHO_ARE_YOU_LATER = "Slack did not tell me who you are just now; please try again in a minute."
+WHO_ARE_YOU_LATER = "Slack did not tell me who you are just now; I have your message and will answer as soon as it does."
 
 # Block Kit limits (https://api.slack.com/reference/block-kit)
 _SECTION_CHARS = 3000
@@ -383,8 +383,11 @@ class SlackAdapter:
             try:
                 email = await self._email_of(message.user)
             except _LookupFailed:
-                await asyncio.to_thread(self.gateway.notice, message, reply_to, WHO_ARE_YOU_LATER)
-                return
+                # said once (the notice has an id of its own); the message stays in the inbox,
+                # which hands it back with backoff until Slack answers
+                later = replace(message, event_id=f"{message.event_id}/who-later")
+                await asyncio.to_thread(self.gateway.notice, later, reply_to, WHO_ARE_YOU_LATER)
+                raise
             staff = await asyncio.to_thread(self.gateway.link_staff_by_email, CHANNEL, message.user, email)
             if staff is not None:
                 log.info("slack user linked user=%s staff=%s", message.user, staff)
@@ -422,7 +425,7 @@ class SlackAdapter:
 
 
 class _LookupFailed(Exception):
-    pass
+    """Slack could not say just now who a user is; the inbox hands the event back later."""
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:

@@ -9,6 +9,7 @@ import hmac
 import itertools
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from starlette.applications import Starlette
 from bot.inbox import InboxWorker
 from bot.outbox_sender import OutboxSender
 from bot.ports import PermanentError, RetryAfter, TransientError
-from bot.slack import SlackAdapter, SlackSender, escape, plain_text
+from bot.slack import WHO_ARE_YOU_LATER, SlackAdapter, SlackSender, escape, plain_text
 from config import load_settings
 from crm_core.enums import OutboxStatus
 from crm_core.models import Contact, OutboxMessage, StaffUser
@@ -475,6 +476,35 @@ async def test_messages_that_are_not_a_persons_new_dm_are_ignored(
     await settle(adapter)
     assert outbox_rows(db) == []
     assert set(slack.methods()) <= {"auth.test"}
+
+
+async def test_when_slack_cannot_say_who_wrote_the_message_waits_and_is_answered_later(
+    http: httpx.AsyncClient, slack: FakeSlack, gateway: Gateway, db: Database
+) -> None:
+    slack.users["UMAX0001"] = {"email": "max@example.com", "name": "Max Manager"}
+    slack.fail_next("users.info", count=2, status=500)
+    clock = [datetime.now(UTC)]
+    adapter = SlackAdapter(
+        load_settings(SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url),
+        gateway,
+        InboxWorker(db, clock=lambda: clock[0]),
+    )
+    app = Starlette(routes=adapter.routes())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        await post_event(client, dm("add contact Bob Jones", user="UMAX0001", channel="D0MAX"))
+    for _ in range(2):  # Slack fails twice; the user hears about it once
+        assert await settle(adapter) == 1
+        clock[0] += timedelta(minutes=1)
+    await deliver(db, adapter)
+    assert [m["text"] for m in posted(slack)] == [escape(WHO_ARE_YOU_LATER)]
+
+    assert await settle(adapter) == 1  # Slack answers now: the same message, handled
+    await deliver(db, adapter)
+    assert posted(slack)[1]["text"].startswith("Added Bob Jones")
+    assert len(posted(slack)) == 2
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Contact)) == 1
+        assert users.user_by_email(uow, "max@example.com").slack_id == "UMAX0001"
 
 
 # -- stored before the ack -------------------------------------------------------------------------
