@@ -54,6 +54,7 @@ from intents.gateway import Gateway
 from intents.messages import (
     AnyReply,
     AskContact,
+    ContactLinked,
     Choice,
     Choices,
     Destination,
@@ -144,7 +145,7 @@ class SlackSender:
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise TransientError(type(error).__name__) from error
 
-    async def _post(self, chat: str, thread: str | None, reply: Text | Choices | AskContact) -> str | None:
+    async def _post(self, chat: str, thread: str | None, reply: Text | Choices | AskContact | ContactLinked) -> str | None:
         buttons: Sequence[Choice] = ()
         if isinstance(reply, Text):
             buttons = reply.actions

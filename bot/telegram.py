@@ -47,6 +47,7 @@ from telegram import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
     User,
 )
@@ -69,6 +70,7 @@ from intents.gateway import Gateway
 from intents.messages import (
     AnyReply,
     AskContact,
+    ContactLinked,
     Choice,
     Choices,
     Destination,
@@ -486,6 +488,8 @@ class TelegramSender:
                 resize_keyboard=True,
             )
             return await self._text(chat, reply.text, keyboard)
+        if isinstance(reply, ContactLinked):
+            return await self._text(chat, reply.text, ReplyKeyboardRemove())
         if isinstance(reply, Image):
             photo = InputFile(reply.png, filename=f"{_file_stem(reply.title)}.png")
             sent = await self.bot.send_photo(chat, photo, caption=reply.title[:MAX_CAPTION] or None)
@@ -497,7 +501,7 @@ class TelegramSender:
         raise TypeError(f"cannot send {type(reply).__name__}")
 
     async def _text(
-        self, chat: int | str, text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+        self, chat: int | str, text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
     ) -> str | None:
         parts = split_text(text)
         if not parts:

@@ -21,7 +21,7 @@ from crm_core.services import conversations, customers
 from crm_core.uow import Database, UnitOfWork, snapshot
 from intents.customer import customer_reply
 from intents.dialogue import Dialogue, enqueue_replies
-from intents.messages import AskContact, Destination, IncomingMessage, Text
+from intents.messages import AskContact, ContactLinked, Destination, IncomingMessage, Text
 
 FLOOD_LIMIT = 20  # messages per user per FLOOD_WINDOW_S, per process
 FLOOD_WINDOW_S = 60.0
@@ -144,7 +144,7 @@ class Gateway:
                 return
             contact = uow.session.scalar(select(Contact).where(Contact.phone == e164).order_by(Contact.id))
             text = self._link(uow, contact, telegram_user, name, phone=e164)
-            enqueue_replies(uow, reply_to, [Text(text)])
+            enqueue_replies(uow, reply_to, [ContactLinked(text)])
             uow.commit()
 
     def customer_message(self, message: IncomingMessage, reply_to: Destination, telegram_user: int, name: str) -> None:
@@ -174,7 +174,7 @@ class Gateway:
             # a typed address proves nothing: an existing account is linked only through the
             # phone number Telegram itself vouches for
             return [AskContact("That address belongs to an account already. To prove it's yours, share your phone number with the button below.")]
-        return [Text(self._link(uow, None, telegram_user, name, email=email))]
+        return [ContactLinked(self._link(uow, None, telegram_user, name, email=email))]
 
     @staticmethod
     def _link(

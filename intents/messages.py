@@ -88,7 +88,15 @@ class Destination:
     thread: str | None = None
 
 
-AnyReply = Reply | AskContact
+@dataclass(frozen=True, slots=True)
+class ContactLinked:
+    """The chat is now linked to a customer: a plain text, and the share-contact button that
+    AskContact put up is taken away (Telegram's ReplyKeyboardRemove)."""
+
+    text: str
+
+
+AnyReply = Reply | AskContact | ContactLinked
 
 
 def to_payload(reply: AnyReply) -> tuple[dict[str, object], bytes | None]:
@@ -101,6 +109,8 @@ def to_payload(reply: AnyReply) -> tuple[dict[str, object], bytes | None]:
         return {"type": "image", "title": reply.title}, reply.png
     if isinstance(reply, File):
         return {"type": "file", "name": reply.name, "mime": reply.mime}, reply.content
+    if isinstance(reply, ContactLinked):
+        return {"type": "contact_linked", "text": reply.text}, None
     return {"type": "ask_contact", "text": reply.text}, None
 
 
@@ -117,4 +127,6 @@ def from_payload(payload: dict[str, object], blob: bytes | None) -> AnyReply:
         return File(str(payload["name"]), blob or b"", str(payload.get("mime", "application/octet-stream")))
     if kind == "ask_contact":
         return AskContact(str(payload["text"]))
+    if kind == "contact_linked":
+        return ContactLinked(str(payload["text"]))
     raise ValueError(f"unknown reply type {kind!r}")

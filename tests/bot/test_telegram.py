@@ -215,6 +215,7 @@ async def test_sharing_their_own_contact_links_the_customer_with_that_phone(
     await say(tg, http, adapter, db, tg.contact(JANE, "15551234567"))  # the button sends no "+"
 
     assert sent(tg)[-1]["text"] == "Thanks, Jane — this chat is now linked to your account. How can we help?"
+    assert sent(tg)[-1]["reply_markup"] == {"remove_keyboard": True}  # the share button goes away
     assert contacts(db) == [("Jane Doe", "+15551234567", None, JANE.id), ("Other Person", "+15559990000", None, None)]
 
     # linked: /start welcomes her back, and she is answered as the customer she is
@@ -262,6 +263,8 @@ async def test_typing_an_email_creates_a_linked_contact(
 
     assert contacts(db) == [("Jane Doe", None, "jane.doe@example.com", JANE.id)]
     assert sent(tg)[-1]["text"].startswith("Thanks, Jane — you're set up.")
+    # the share-contact button /start put up is no longer needed
+    assert sent(tg)[-1]["reply_markup"] == {"remove_keyboard": True}
 
 
 async def test_typing_the_email_of_an_existing_account_asks_for_the_phone_instead(
