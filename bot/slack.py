@@ -54,9 +54,9 @@ from intents.gateway import Gateway
 from intents.messages import (
     AnyReply,
     AskContact,
-    ContactLinked,
     Choice,
     Choices,
+    ContactLinked,
     Destination,
     File,
     Image,
@@ -456,6 +456,22 @@ def _with_slash(url: str) -> str:
 def _quiet_logger(name: str) -> logging.Logger:
     # The SDK and Bolt log request parameters and bodies (message text) at DEBUG, and they
     # test the logger's own level, where NOTSET counts as DEBUG; INFO keeps text out of logs.
+    # Bolt copies this logger's level and filters to the loggers of its middleware.
     logger = logging.getLogger(name)
     logger.setLevel(logging.INFO)
+    if not any(isinstance(f, _NoRequestBodies) for f in logger.filters):
+        logger.addFilter(_NoRequestBodies())
     return logger
+
+
+class _NoRequestBodies(logging.Filter):
+    """Bolt puts the request body (message text, button values) into some lines above DEBUG:
+    a bad signature (INFO), an unhandled request (WARNING), a failed listener. Such a line
+    keeps its words up to the first bracket."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cuts = [i for i in (message.find("("), message.find("{")) if i >= 0]
+        if cuts:
+            record.msg, record.args = message[: min(cuts)].rstrip(" :") + " (request body not logged)", None
+        return True
