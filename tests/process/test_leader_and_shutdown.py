@@ -102,3 +102,5 @@ async def test_sigterm_exits_within_10_s_and_loses_nothing(tg: TimedTelegram, sq
     assert count_rows(db, OutboxMessage, OutboxMessage.purpose == "reply") == len(sent)
     assert_one_reply_each(tg, sent)  # a clean stop leaves no send half done: no exception
     await second.terminate()
+    logs = first.log() + second.log()
+    assert "Acme Corp" not in logs and "Buyer" not in logs  # ids in the logs, never text or names
