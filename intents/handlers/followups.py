@@ -16,7 +16,7 @@ from intents.when import day_bounds, local_day, parse_local
 from nlp_models.labels import EntityLabel
 
 TITLE_PREFIX = re.compile(
-    r"^\s*(?:(?:please|pls|plz|hey|ok)\s+)*(?:remind\s+me\s+(?:to|about|that)|reminder\s*(?:to|:)?|"
+    r"^\s*(?:(?:please|pls|plz|hey|ok)\s+)*(?:remind\s+me(?:\s+(?:to|about|that|of))?\b|reminder\s*(?:to|:)?|"
     r"set\s+(?:a|up\s+a)\s+(?:follow[\s-]?up|reminder|task)\s*(?:to|for|:)?|(?:follow[\s-]?up|f/u|todo|task)\s*(?:to|:)?|"
     r"i\s+(?:need|have)\s+to|need\s+to|don'?t\s+let\s+me\s+forget\s+to)\s*",
     re.IGNORECASE,
@@ -130,17 +130,44 @@ def _chosen(turn: Turn, req: Request) -> FollowUp | None:
 
 def _candidates(turn: Turn, req: Request) -> list[FollowUp]:
     pending = followups.pending_followups(turn.uow, turn.user)
-    company_ids = {c.id for name in entity_values(req, EntityLabel.ORG) for c in customers.find_companies(turn.uow, name, index=turn.names)}
-    contact_ids = {c.id for name in entity_values(req, EntityLabel.PERSON) for c in customers.find_contacts(turn.uow, name, index=turn.names)}
-    if company_ids or contact_ids:
-        return [f for f in pending if f.company_id in company_ids or f.contact_id in contact_ids]
+    by_name = _named(turn, req, pending)
+    if by_name is not None:
+        return by_name
     words = {w for w in re.findall(r"\w+", str(req.slots.get("text", "")).lower()) if w not in STOP_WORDS}
     if words:
-        matched = [f for f in pending if words & set(re.findall(r"\w+", f.title.lower()))]
+        matched = [f for f in pending if words & _words_of(f)]
         if matched:
             return matched
     _, end_today = local_day(turn.now, turn.tz)
     return [f for f in pending if f.due_at < end_today]
+
+
+def _named(turn: Turn, req: Request, pending: list[FollowUp]) -> list[FollowUp] | None:
+    """The follow-ups of the customers named; None when no name is a customer. A name is
+    looked up as the kind the model said first, then as the other (the recogniser swaps
+    people and companies now and then: "done with the Nordlicht follow-up")."""
+    people, companies = entity_values(req, EntityLabel.PERSON), entity_values(req, EntityLabel.ORG)
+    found_any = False
+    for person_names, company_names in ((people, companies), (companies, people)):
+        contact_ids = {c.id for name in person_names for c in customers.find_contacts(turn.uow, name, index=turn.names)}
+        company_ids = {c.id for name in company_names for c in customers.find_companies(turn.uow, name, index=turn.names)}
+        found_any = found_any or bool(contact_ids or company_ids)
+        matched = [
+            f
+            for f in pending
+            if f.contact_id in contact_ids
+            or f.company_id in company_ids
+            or (f.contact is not None and f.contact.company_id in company_ids)
+        ]
+        if matched:
+            return matched
+    return [] if found_any else None
+
+
+def _words_of(f: FollowUp) -> set[str]:
+    """The words of a follow-up's title and of its contact's and company's names."""
+    names = [f.title, f.contact.name if f.contact else "", f.company.name if f.company else ""]
+    return set(re.findall(r"\w+", " ".join(names).lower()))
 
 
 BUTTON = re.compile(r"^\s*(done|snooze)\s+#(\d+)(?:\s+(\d{1,3})\s*([hd]))?\s*$", re.IGNORECASE)

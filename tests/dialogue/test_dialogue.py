@@ -208,3 +208,21 @@ def test_a_reminder_with_only_a_time_asks_what_it_is_about(rita: Chat, db: Datab
         "call Jane at Acme about the renewal"
     )
     assert count(db, FollowUp) == 1 and count(db, Interaction) == 0
+
+
+def test_remind_me_with_only_a_time_asks_what_about(rita: Chat, db: Database) -> None:
+    assert "What should I remind you about?" in rita.say("remind me tomorrow")
+    assert "Follow-up “Send the pricing sheet” due Mon 23 Nov" in rita.say("send the pricing sheet")
+
+
+def test_a_follow_up_is_completed_by_its_company_even_when_the_model_calls_it_a_person(
+    rita: Chat, db: Database
+) -> None:
+    seed(db, "Nordlicht Logistik GmbH", "Acme Corp", contacts=(("Lena Krüger", "Nordlicht Logistik GmbH"),))
+    assert "Follow-up" in rita.say("remind me to call Lena Krüger next friday 10am")
+    assert "Follow-up" in rita.say("remind me to call Acme Corp tomorrow 9am")
+    done = rita.say("done with the Nordlicht follow up")
+    assert "Done: “Call Lena Krüger”" in done
+    with db.unit_of_work() as uow:
+        open_titles = uow.session.scalars(select(FollowUp.title).where(FollowUp.status == FollowUpStatus.OPEN)).all()
+    assert open_titles == ["Call Acme Corp"]
