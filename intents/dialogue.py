@@ -30,6 +30,7 @@ from intents.handlers import followups as followup_handlers
 from intents.messages import AnyReply, Choices, Destination, IncomingMessage, Reply, Text, to_payload
 from intents.state import ConversationMemory, Request
 from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
+from intents.when import impossible_when
 from nlp_models.entity_recognizer import KnownNames
 from nlp_models.labels import EntityLabel, Intent
 from nlp_models.pipeline import NluPipeline
@@ -135,7 +136,7 @@ class Dialogue:
             return self._undo(uow)
         parse = _shortcut(pending, plain, text) or parse_text(text)
         turn = Turn(uow, user, tz, now, parse, memory, parse_text, index)
-        if followup_handlers.BUTTON.match(text):
+        if followup_handlers.is_button(text):
             return self._guarded(turn, lambda: followup_handlers.button(turn, text) or [])
         if pending is not None:
             answered = self._answer(turn, pending, plain)
@@ -198,9 +199,18 @@ class Dialogue:
                 turn.memory.pending = None
                 turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
                 return None
+            bad = impossible_when(parse.text) if pending.asking in STRICT_SLOTS else None
+            if bad is not None:
+                return [_question_again(pending, f"“{bad}” isn't a date or time I can use.")]
             value = _slot_value(pending.asking, parse)
+            if value is None and parse.intent in TASK_INTENTS and parse.confidence >= NEW_REQUEST_CONFIDENCE:
+                # no answer in it, and surely a request of its own ("tasks overdue")
+                turn.memory.pending = None
+                turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                return None
             if value is None:
-                return [_question_again(pending, _hint(pending.asking))]
+                missing = "I didn't find a day or time in that." if pending.asking == "when" else "I didn't get that."
+                return [_question_again(pending, missing)]
             pending.slots[pending.asking] = value
             pending.slots.pop(f"{pending.asking}_name", None)
             pending.slots.pop(f"{pending.asking}_create", None)
@@ -327,7 +337,7 @@ def _shortcut(pending: Request | None, plain: str, text: str) -> ParseResult | N
     option picked from the list shown, a plain yes or no to the question asked."""
     if plain in CANCEL_WORDS:
         return ParseResult(text, Intent.CANCEL, 1.0)
-    if followup_handlers.BUTTON.match(text):
+    if followup_handlers.is_button(text):
         return ParseResult(text, Intent.COMPLETE_FOLLOWUP, 1.0)
     if pending is None:
         return None

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # a follow-up "on Tuesday" is due at the start of the working day
 DEFAULT_DUE_TIME = time(9, 0)
+
+
+# what is written as a clock time or a day/month date, to be checked (see impossible_when)
+_CLOCK = re.compile(r"(?<![\w:./])(\d{1,2})[:h](\d{2})(?:\s*([ap])\.?m\b\.?)?(?![\w:]|[./]\d)", re.IGNORECASE)
+_HOUR_MERIDIEM = re.compile(r"(?<![\w:./])(\d{1,2})\s*([ap])\.?m\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"(?<![\w:./-])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\w:/-])")
+
+
+def impossible_when(text: str) -> str | None:
+    """The first clock time or numeric date in `text` that no calendar has ("25:00", "13pm",
+    "31/02"), so that it is refused instead of quietly dropped; None when there is none."""
+    for m in _CLOCK.finditer(text):
+        hour, minute, meridiem = int(m.group(1)), int(m.group(2)), m.group(3)
+        if minute > 59 or hour > (12 if meridiem else 24) or (hour == 24 and minute) or (meridiem and hour == 0):
+            return m.group(0).strip()
+    for m in _HOUR_MERIDIEM.finditer(text):
+        if not 1 <= int(m.group(1)) <= 12:
+            return m.group(0).strip()
+    for m in _DAY_MONTH.finditer(text):
+        first, second = int(m.group(1)), int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else 2028  # a leap year: 29/02 is a date
+        year = year + 2000 if year < 100 else year
+        if not (_is_date(year, second, first) or _is_date(year, first, second)):
+            return m.group(0)
+    return None
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_local(value: str, tz: ZoneInfo, default_time: time = DEFAULT_DUE_TIME) -> tuple[datetime, datetime]:

@@ -90,7 +90,8 @@ def snooze_followup(uow: UnitOfWork, followup: FollowUp, delay: timedelta, now: 
         raise InvalidInput("That follow-up is already done.", field="followup")
     before = snapshot(followup, {"status", "due_at", "notified_at"})
     followup.status = FollowUpStatus.SNOOZED
-    followup.due_at = (now or datetime.now(UTC)) + delay
+    # put off from when it is due, or from now when that has passed (a reminder just shown)
+    followup.due_at = max(now or datetime.now(UTC), followup.due_at) + delay
     followup.notified_at = None
     uow.updated(followup, "followup", before)
     return followup

@@ -12,7 +12,7 @@ from intents.handlers.common import UNDO, followup_line, name_of, slot_or_entity
 from intents.messages import Reply, Text
 from intents.state import Request
 from intents.turn import Ask, Turn, entity_texts, entity_values
-from intents.when import day_bounds, local_day, parse_local
+from intents.when import day_bounds, impossible_when, local_day, parse_local
 from nlp_models.labels import EntityLabel
 
 TITLE_PREFIX = re.compile(
@@ -33,6 +33,9 @@ STOP_WORDS = {
 
 
 def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
+    bad = impossible_when(str(req.slots.get("text", ""))) if req.slots.get("when") is None else None
+    if bad is not None:
+        raise Ask("when", f"“{bad}” isn't a date or time I can use. When should I remind you?")
     value = slot_or_entity(req, "when", EntityLabel.DATE)
     if not value:
         raise Ask("when", "When should I remind you? For example “tomorrow 3pm” or “next friday”.")
@@ -53,8 +56,8 @@ def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
 def _title(req: Request) -> str:
     """The message without the "remind me to" words and the date: what is to be done."""
     text = str(req.slots.get("text", ""))
-    for date_text in entity_texts(req, EntityLabel.DATE):
-        text = text.replace(date_text, " ")
+    for date_text in [*entity_texts(req, EntityLabel.DATE), impossible_when(text)]:
+        text = text.replace(date_text, " ") if date_text else text
     title = " ".join(text.split())
     title = TITLE_PREFIX.sub("", title)
     title = TITLE_TAIL.sub("", title).strip(" ,.:;-!?")
@@ -83,7 +86,7 @@ def list_followups(turn: Turn, req: Request) -> list[Reply]:
         return [Text(f"No open follow-ups {_phrase(what)}. Nice!")]
     lines = [f"{len(items)} follow-up{'s' if len(items) != 1 else ''} {_phrase(what)}:"]
     lines += [f"{i}. {followup_line(f, turn)}" for i, f in enumerate(items, 1)]
-    lines.append("Say “done 2” to complete one.")
+    lines.append("Say “done 2” to complete one, “snooze 2 1d” to put it off a day.")
     return [Text("\n".join(lines))]
 
 
@@ -171,20 +174,36 @@ def _words_of(f: FollowUp) -> set[str]:
 
 
 BUTTON = re.compile(r"^\s*(done|snooze)\s+#(\d+)(?:\s+(\d{1,3})\s*([hd]))?\s*$", re.IGNORECASE)
+# typed after a list: "snooze 2", "snooze 2 3h", "snooze 1 for 2 days"
+TYPED_SNOOZE = re.compile(r"^\s*snooze\s+(\d{1,3})(?:\s+(?:for\s+)?(\d{1,3})\s*(h|hours?|d|days?))?\s*$", re.IGNORECASE)
+
+
+def is_button(text: str) -> bool:
+    return bool(BUTTON.match(text) or TYPED_SNOOZE.match(text))
 
 
 def button(turn: Turn, text: str) -> list[Reply] | None:
-    """The Done / Snooze buttons of a reminder ("done #12", "snooze #12 1h"); None otherwise."""
+    """The Done / Snooze buttons of a reminder ("done #12", "snooze #12 1h"), and "snooze 2"
+    typed after a list of follow-ups; None otherwise."""
     match = BUTTON.match(text)
-    if match is None:
+    typed = TYPED_SNOOZE.match(text)
+    if match is not None:
+        action, ident, amount, unit = match.groups()
+        followup = turn.uow.session.get(FollowUp, int(ident))
+    elif typed is not None:
+        action, (number, amount, unit) = "snooze", typed.groups()
+        shown = turn.memory.last_list
+        if not 1 <= int(number) <= len(shown):
+            return [Text("Which one? Ask “what's due this week?” to see the numbers, then say “snooze 2”.")]
+        followup = turn.uow.session.get(FollowUp, shown[int(number) - 1])
+    else:
         return None
-    action, ident, amount, unit = match.groups()
-    followup = turn.uow.session.get(FollowUp, int(ident))
     if followup is None or followup.owner_id != turn.user.id:
         return [Text("That follow-up isn't one of yours (or it is gone).")]
     if action.lower() == "done":
         followups.complete_followup(turn.uow, followup, now=turn.now)
         return [Text(f"Done: “{followup.title}”.", actions=(UNDO,))]
-    delay = timedelta(hours=int(amount or 1)) if (unit or "h").lower() == "h" else timedelta(days=int(amount))
+    unit = (unit or "h")[0].lower()
+    delay = timedelta(hours=int(amount or 1)) if unit == "h" else timedelta(days=int(amount))
     followups.snooze_followup(turn.uow, followup, delay, now=turn.now)
     return [Text(f"Snoozed “{followup.title}” until {when_text(followup.due_at, turn)}.", actions=(UNDO,))]

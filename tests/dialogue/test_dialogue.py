@@ -226,3 +226,38 @@ def test_a_follow_up_is_completed_by_its_company_even_when_the_model_calls_it_a_
     with db.unit_of_work() as uow:
         open_titles = uow.session.scalars(select(FollowUp.title).where(FollowUp.status == FollowUpStatus.OPEN)).all()
     assert open_titles == ["Call Acme Corp"]
+
+
+def test_an_impossible_time_or_date_is_refused_not_dropped(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp")
+    assert "“25:00” isn't a date or time I can use. When should I remind you?" in rita.say(
+        "remind me to call Acme Corp next tuesday at 25:00"
+    )
+    assert "“31/02” isn't a date or time I can use." in rita.say("31/02")
+    assert count(db, FollowUp) == 0
+    assert "I didn't find a day or time in that." in rita.say("whenever")
+    assert "Follow-up “Call Acme Corp” due Tue 24 Nov 15:00" in rita.say("next tuesday 3pm")
+
+
+def test_a_sure_request_of_two_words_is_not_taken_for_the_missing_time(rita: Chat, db: Database) -> None:
+    assert "When should I remind you?" in rita.say("remind me to call Acme Corp")
+    answer = rita.say("tasks overdue")
+    assert "(I dropped the earlier request: schedule followup.)" in answer and "overdue" in answer
+    assert count(db, FollowUp) == 0
+
+
+def test_snooze_typed_after_a_list_puts_that_follow_up_off(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", "Globex Ltd")
+    rita.say("remind me to call Acme Corp tomorrow 9am")
+    rita.say("remind me to email Globex Ltd tomorrow 11am")
+    listing = rita.say("show all my follow-ups")
+    assert "“snooze 2 1d”" in listing
+    assert "Snoozed “Email Globex Ltd” until Tue 24 Nov 11:00" in rita.say("snooze 2 1d")
+    assert "Snoozed “Call Acme Corp” until Mon 23 Nov 10:00" in rita.say("snooze 1")  # 1 hour by default
+    assert "Which one?" in rita.say("snooze 7")
+    with db.unit_of_work() as uow:
+        dues = dict(uow.session.execute(select(FollowUp.title, FollowUp.due_at)).all())
+    assert {t: d.isoformat() for t, d in dues.items()} == {
+        "Call Acme Corp": "2026-11-23T15:00:00+00:00",
+        "Email Globex Ltd": "2026-11-24T16:00:00+00:00",
+    }
