@@ -97,6 +97,20 @@ def snooze_followup(uow: UnitOfWork, followup: FollowUp, delay: timedelta, now: 
     return followup
 
 
+def reschedule_followup(uow: UnitOfWork, followup: FollowUp, due_at: datetime, now: datetime | None = None) -> FollowUp:
+    """Move a pending follow-up to a new due time (in the future); it will be reminded again."""
+    if followup.status == FollowUpStatus.DONE:
+        raise InvalidInput("That follow-up is already done.", field="followup")
+    if due_at <= (now or datetime.now(UTC)):
+        raise InvalidInput("That time is already past; a follow-up needs a time in the future.", field="date")
+    before = snapshot(followup, {"status", "due_at", "notified_at"})
+    followup.status = FollowUpStatus.OPEN
+    followup.due_at = due_at
+    followup.notified_at = None
+    uow.updated(followup, "followup", before)
+    return followup
+
+
 def due_unnotified(
     uow: UnitOfWork, now: datetime, owner: StaffUser | None = None, limit: int | None = None
 ) -> list[FollowUp]:

@@ -4,7 +4,8 @@ complete one (picked from a list when several match)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from crm_core.models import FollowUp
 from crm_core.services import customers, followups
@@ -22,6 +23,16 @@ TITLE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 TITLE_TAIL = re.compile(r"(?:\s+(?:at|on|by|for|in|until|before|next|this|due))+\s*$", re.IGNORECASE)
+RESCHEDULE = re.compile(r"\b(?:push|move|reschedule|re-schedule|postpone|shift|bump|delay|put\s+off)\b", re.IGNORECASE)
+MOVE_WORDS = {"push", "move", "reschedule", "re", "schedule", "postpone", "shift", "bump", "delay", "put", "off",
+              "reminder", "till", "until", "instead", "can", "we", "please", "pls", "back", "forward", "later"}  # fmt: skip
+# "remind me to move the boxes": a new task, whatever its words
+NEW_TASK = re.compile(
+    r"^\s*(?:(?:please|pls|plz|hey|ok)\s+)*(?:remind\s+me|set\s+(?:a|up\s+a)\s+|reminder\b|todo\b|task\b|"
+    r"i\s+(?:need|have)\s+to|need\s+to|don'?t\s+let\s+me\s+forget)",
+    re.IGNORECASE,
+)
+FOLLOWUP_WORDS = re.compile(r"\b(?:follow[\s-]?ups?|f/u|reminders?|tasks?|todos?)\b", re.IGNORECASE)
 OVERDUE = re.compile(r"\b(?:overdue|late|missed|past due)\b", re.IGNORECASE)
 ALL = re.compile(r"\b(?:all|every|open|upcoming|pending|my|list|show)\b", re.IGNORECASE)
 TODAY = re.compile(r"\b(?:today|due|now|agenda)\b", re.IGNORECASE)
@@ -36,6 +47,9 @@ def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
     bad = impossible_when(str(req.slots.get("text", ""))) if req.slots.get("when") is None else None
     if bad is not None:
         raise Ask("when", f"“{bad}” isn't a date or time I can use. When should I remind you?")
+    moved = _reschedule(turn, req)
+    if moved is not None:
+        return moved
     value = slot_or_entity(req, "when", EntityLabel.DATE)
     if not value:
         raise Ask("when", "When should I remind you? For example “tomorrow 3pm” or “next friday”.")
@@ -51,6 +65,44 @@ def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
         turn.uow, title, due, turn.user, contact=contact, company=company, now=turn.now
     )
     return [Text(f"Follow-up “{followup.title}” due {when_text(followup.due_at, turn)}.", actions=(UNDO,))]
+
+
+def _reschedule(turn: Turn, req: Request) -> list[Reply] | None:
+    """"push the Cian follow-up to monday": an existing follow-up gets a new due time. None
+    when the message does not move one (then it is a new follow-up)."""
+    text = str(req.slots.get("text", ""))
+    if not RESCHEDULE.search(text) or NEW_TASK.match(text):
+        return None
+    followup = _chosen(turn, req)
+    if followup is None:
+        pending = followups.pending_followups(turn.uow, turn.user)
+        candidates = _named(turn, req, pending)
+        if candidates is None:
+            for date_text in entity_texts(req, EntityLabel.DATE):
+                text = text.replace(date_text, " ")
+            words = {w for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS and w not in MOVE_WORDS}
+            candidates = [f for f in pending if words & _words_of(f)]
+        if not candidates:
+            if FOLLOWUP_WORDS.search(text):
+                return [Text("No open follow-up of yours matches that. Ask “what's due this week?” to see them.")]
+            return None
+        if len(candidates) > 1:
+            options = [(followup_line(f, turn), f"#{f.id}") for f in candidates[:10]]
+            raise Ask("followup", "Which follow-up should I move?", options)
+        followup = candidates[0]
+    value = slot_or_entity(req, "when", EntityLabel.DATE)
+    if not value:
+        raise Ask("when", f"When should “{followup.title}” be instead? For example “monday 10am”.")
+    due, _ = parse_local(value, turn.tz)
+    if "T" not in value:  # a day only: at the time of day it had
+        due = _at_time_of(due, followup.due_at, turn.tz)
+    followups.reschedule_followup(turn.uow, followup, due, now=turn.now)
+    return [Text(f"Moved “{followup.title}” to {when_text(followup.due_at, turn)}.", actions=(UNDO,))]
+
+
+def _at_time_of(day: datetime, model: datetime, tz: ZoneInfo) -> datetime:
+    local_day, local_model = day.astimezone(tz), model.astimezone(tz)
+    return datetime.combine(local_day.date(), local_model.timetz().replace(tzinfo=None), tzinfo=tz).astimezone(UTC)
 
 
 def _title(req: Request) -> str:

@@ -261,3 +261,22 @@ def test_snooze_typed_after_a_list_puts_that_follow_up_off(rita: Chat, db: Datab
         "Call Acme Corp": "2026-11-23T15:00:00+00:00",
         "Email Globex Ltd": "2026-11-24T16:00:00+00:00",
     }
+
+
+def test_a_follow_up_is_moved_to_a_new_time_not_duplicated(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", "Globex Ltd", "Initech", contacts=(("Cian Byrne", "Acme Corp"), ("Cian O'Sullivan", "Globex Ltd")))
+    rita.say("remind me to call Cian O'Sullivan tomorrow 3pm")
+    rita.say("remind me to send Acme Corp the pricing sheet tomorrow 11am")
+    # two contacts are called Cian, but only one has a follow-up: that one moves, at its time of day
+    assert "Moved “Call Cian O'Sullivan” to Fri 27 Nov 15:00" in rita.say("push the Cian follow up to friday")
+    assert "Moved “Send Acme Corp the pricing sheet” to Wed 25 Nov 09:30" in rita.say(
+        "postpone the reminder about the pricing sheet to wednesday 9:30am"
+    )
+    assert "No open follow-up of yours matches that" in rita.say("reschedule the Initech task to monday")
+    assert "Follow-up “Move the boxes for Acme Corp”" in rita.say("remind me to move the boxes for Acme Corp on monday")
+    with db.unit_of_work() as uow:
+        assert count(db, FollowUp) == 3
+    assert "Undone" in rita.say("undo") and "Undone" in rita.say("undo")
+    with db.unit_of_work() as uow:
+        dues = dict(uow.session.execute(select(FollowUp.title, FollowUp.due_at)).all())
+    assert dues["Send Acme Corp the pricing sheet"].isoformat() == "2026-11-23T16:00:00+00:00"  # undone: back
