@@ -24,6 +24,8 @@ EXAMPLES: dict[str, list[str]] = {
         "what's due this week?",
         "overdue follow-ups",
         "done with the Acme follow-up",
+        "push the Jane follow-up to monday 9am",
+        "snooze 2 1d (after a list)",
     ],
 }
 ROLE_INTRO = {
