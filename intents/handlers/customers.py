@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from crm_core.cleaning import name_key
+import phonenumbers
+
+from crm_core.cleaning import clean_email, clean_phone, name_key
 from crm_core.models import Company, Contact, StaffUser
 from crm_core.services import customers, users
 from intents import resolve
@@ -41,8 +43,10 @@ def add_contact(turn: Turn, req: Request) -> list[Reply]:
         raise Ask("person", "Who should I add? A name, and if you like the company, e-mail and phone.")
     name = str(req.slots["person"])
     company = resolve.company(turn, req)
-    email = slot_or_entity(req, "email", EntityLabel.EMAIL)
+    email = slot_or_entity(req, "email", EntityLabel.EMAIL) or (None if "email" in req.slots else _email_written(req))
     phone = slot_or_entity(req, "phone", EntityLabel.PHONE)
+    if phone:
+        phone = _stored_phone(phone, company)
     if email:
         same = customers.contacts_by_email(turn.uow, email)
         if same:
@@ -134,7 +138,7 @@ def _changes(
     turn: Turn, req: Request, target: Contact | Company, wants_owner: bool, owner_name: str | None
 ) -> dict[str, object]:
     changes: dict[str, object] = {}
-    email = slot_or_entity(req, "email", EntityLabel.EMAIL)
+    email = slot_or_entity(req, "email", EntityLabel.EMAIL) or (None if "email" in req.slots else _email_written(req))
     phone = slot_or_entity(req, "phone", EntityLabel.PHONE)
     text = f"{req.slots.get('text', '')} {req.slots.get('change', '') or ''}"
     if email and isinstance(target, Contact):
@@ -142,7 +146,8 @@ def _changes(
     elif MENTIONS_EMAIL.search(text) and isinstance(target, Contact):
         raise Ask("email", f"What is {target.name}'s new e-mail address?")
     if phone:
-        changes["phone"] = phone
+        # checked before any "change X to Y?" question, so that yes is not answered by an error
+        changes["phone"] = _stored_phone(phone, target)
     elif MENTIONS_PHONE.search(text):
         raise Ask("phone", f"What is {target.name}'s new phone number, with its country code?")
     if wants_owner:
@@ -156,6 +161,35 @@ def _changes(
     if req.slots.get("new_company") and isinstance(target, Contact):
         changes["company"] = resolve.company(turn, req, slot="new_company")
     return changes
+
+
+def _email_written(req: Request) -> str | None:
+    """An address the e-mail rule did not take ("jp@@mail"): refused here with a clear
+    answer (InvalidInput asks for it again) rather than dropped without a word."""
+    taken = {t for label, _, t in req.slots.get("entities", []) if label == EntityLabel.EMAIL}
+    for word in str(req.slots.get("text", "")).split():
+        word = word.strip(".,;:!?()[]<>\"'")
+        if "@" in word and not word.startswith("@") and word not in taken and not any(word in t for t in taken):
+            return clean_email(word)
+    return None
+
+
+def _stored_phone(value: str, record: Contact | Company | None) -> str:
+    """E.164. A number without its country code is read in the country of the phone the
+    record (or its company) already has, when it is a valid number there: "07700 900123"
+    for a UK contact is +447700900123. Otherwise InvalidInput asks for the country code."""
+    if not value.strip().startswith("+"):
+        for known in (getattr(record, "phone", None), getattr(getattr(record, "company", None), "phone", None)):
+            if known and known.startswith("+"):
+                region = phonenumbers.region_code_for_number(phonenumbers.parse(known))
+                try:
+                    number = phonenumbers.parse(value, region)
+                except phonenumbers.NumberParseException:
+                    break
+                if phonenumbers.is_valid_number(number):
+                    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                break
+    return clean_phone(value)
 
 
 def _field_name(field: str) -> str:

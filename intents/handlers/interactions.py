@@ -19,6 +19,11 @@ NEXT_STEP_MARKERS = re.compile(
     r"^\s*(?:and\s+)?(?:f/?u|follow[\s-]?up|next\s+steps?|todo|to\s+do|then|need\s+to|will|remind\s+me\s+to)\b[:\s-]*",
     re.IGNORECASE,
 )
+NEXT_STEP_CUES = re.compile(
+    r"\b(?:f/?u|follow[\s-]?up|next\s+steps?|remind|todo|to\s+do|chase|check\s+in|call\s+(?:\w+\s+)?back|"
+    r"send|need\s+to|i'?ll|we'?ll|i\s+will|we\s+will)\b",
+    re.IGNORECASE,
+)
 TRAILING_LINKS = re.compile(r"\s+(?:by|on|at|until|before|for|in|next|this)\s*$", re.IGNORECASE)
 CLAUSES = re.compile(r"[,;.!\n]|\s+-\s+|\s+and\s+", re.IGNORECASE)
 
@@ -51,8 +56,18 @@ def _split_dates(req: Request, turn: Turn) -> tuple[list[str], list[tuple[str, s
         if label != EntityLabel.DATE:
             continue
         start, _ = parse_local(value, turn.tz, default_time=time(0, 0))
-        (future.append((value, text)) if start > turn.now else past.append(value))
+        if start <= turn.now:
+            past.append(value)
+        elif "/" not in value or _names_a_next_step(str(req.slots.get("text", "")), text):
+            future.append((value, text))
     return past, future
+
+
+def _names_a_next_step(text: str, date_text: str) -> bool:
+    """A future period ("budget approved for Q1", "they decide next month") is no next
+    step unless its clause says one ("f/u next week", "send the proposal this month")."""
+    clause = next((c for c in CLAUSES.split(text) if date_text and date_text in c), "")
+    return bool(NEXT_STEP_CUES.search(clause))
 
 
 def _occurred_at(past: list[str], turn: Turn) -> datetime:

@@ -280,3 +280,29 @@ def test_a_follow_up_is_moved_to_a_new_time_not_duplicated(rita: Chat, db: Datab
     with db.unit_of_work() as uow:
         dues = dict(uow.session.execute(select(FollowUp.title, FollowUp.due_at)).all())
     assert dues["Send Acme Corp the pricing sheet"].isoformat() == "2026-11-23T16:00:00+00:00"  # undone: back
+
+
+def test_a_malformed_email_in_a_new_contact_is_asked_for_not_dropped(rita: Chat, db: Database) -> None:
+    answer = rita.say("add contact Jean-Pierre Dubois, jp@@mail")
+    assert "“jp@@mail” is not an e-mail address" in answer
+    assert count(db, Contact) == 0
+    assert "Added Jean-Pierre Dubois · jp.dubois@mail.fr" in rita.say("jp.dubois@mail.fr")
+
+
+def test_a_national_phone_is_read_in_the_country_of_the_number_on_file_before_asking(rita: Chat, db: Database) -> None:
+    seed(db, "Harbourside Foods Ltd", contacts=(("Olivia Hughes", "Harbourside Foods Ltd"),))
+    rita.say("add contact Sam Lee, +1 415 555 0100")
+    assert "Updated Olivia Hughes" in rita.say("set Olivia Hughes phone +44 7400 122478")
+    assert "from +447400122478 to +447911123456?" in rita.say("set Olivia Hughes phone 07911 123456")
+    assert "Updated Olivia Hughes — phone: +447911123456" in rita.say("yes")
+    # not a valid number in the country of the one on file: its country code is asked for first
+    assert "with its country code" in rita.say("update Sam Lee's phone to 0400 123 456")
+    with db.unit_of_work() as uow:
+        assert uow.session.scalars(select(Contact.phone).where(Contact.name == "Sam Lee")).one() == "+14155550100"
+
+
+def test_a_future_period_in_a_logged_note_is_no_next_step(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp")
+    assert "Follow-up" not in rita.say("log note for Acme Corp: budget approved for Q1")
+    assert "Follow-up" in rita.say("called Acme Corp, f/u next week")
+    assert count(db, Interaction) == 2 and count(db, FollowUp) == 1
