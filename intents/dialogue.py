@@ -135,7 +135,7 @@ class Dialogue:
             memory.pending = None
             return self._undo(uow)
         parse = _shortcut(pending, plain, text) or parse_text(text)
-        turn = Turn(uow, user, tz, now, parse, memory, parse_text, index)
+        turn = Turn(uow, user, tz, now, parse, memory, parse_text, index, is_common_word=self.nlu.is_common_word)
         if followup_handlers.is_button(text):
             return self._guarded(turn, lambda: followup_handlers.button(turn, text) or [])
         if pending is not None:

@@ -49,6 +49,8 @@ class Turn:
     parse_text: Callable[[str], ParseResult]
     names: NameIndex | None = None  # the CRM's names, read once for many messages
     notes: list[str] = field(default_factory=list)
+    # a word people write around names ("will", "pilot"), so no guess at a customer's name
+    is_common_word: Callable[[str], bool] = lambda word: False
 
     def entity(self, label: EntityLabel) -> str | None:
         values = self.parse.values(label)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import multiprocessing
 import pickle
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -31,9 +32,10 @@ from nlp_models.entity_recognizer import load_entity_recognizer, train_entity_re
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import Intent
 from nlp_models.pipeline import NluPipeline
-from nlp_models.text import mask_names
+from nlp_models.text import WORD, mask_names, replace_spans
 from nlp_models.training_data import (
     TRAIN_DIR,
+    Example,
     generate_entity_examples,
     load_intent_examples,
     load_slots,
@@ -41,7 +43,7 @@ from nlp_models.training_data import (
     with_other_names,
 )
 
-MODEL_FORMAT = 8  # bump when the model code changes what is stored
+MODEL_FORMAT = 10  # bump when the model code changes what is stored
 # One BLAS thread per training process. The two processes (classifier, entity recogniser)
 # already fill both cores; with OpenBLAS's default of one thread per core each process
 # starts two, and the four threads fight for two cores. Measured on this 2-core machine
@@ -50,6 +52,7 @@ MODEL_FORMAT = 8  # bump when the model code changes what is stored
 # The models are the same (the threshold differs in the 6th decimal).
 TRAIN_BLAS_THREADS = 1
 Log = Callable[[str], None]
+_EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+")
 
 
 def _quiet(_: str) -> None:
@@ -110,6 +113,7 @@ def train(train_dir: Path = TRAIN_DIR, out_dir: Path | None = None, log: Log = _
 
     with open(out_dir / "intent.pkl", "wb") as fh:
         pickle.dump(classifier, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    (out_dir / "words.json").write_text(json.dumps(sorted(common_words(examples))), encoding="utf-8")
     meta = {
         "fingerprint": fingerprint(train_dir),
         "format": MODEL_FORMAT,
@@ -123,6 +127,18 @@ def train(train_dir: Path = TRAIN_DIR, out_dir: Path | None = None, log: Log = _
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta
+
+
+def common_words(examples: list[Example]) -> set[str]:
+    """The words people write around names in our training messages, names left out: "will",
+    "pilot", "happy". A word of a message that is not among them may be a customer's name
+    the recogniser missed ("call w/ kari"); see NluPipeline.is_common_word."""
+    words: set[str] = set()
+    for example in examples:
+        # every marked span out (names, and e-mails, which hold names too)
+        around = replace_spans(example.text, example.spans, lambda _text, _label: " ")
+        words.update(w.lower() for w in WORD.findall(_EMAIL_OR_URL.sub(" ", around)))
+    return words
 
 
 def read_meta(model_dir: Path) -> dict[str, Any] | None:
@@ -185,4 +201,5 @@ def load_pipeline(
     with open(model_dir / "intent.pkl", "rb") as fh:
         classifier = pickle.load(fh)
     ner = load_entity_recognizer(model_dir / "ner")
-    return NluPipeline(classifier, ner, default_currency=default_currency, default_tz=default_tz)
+    words = frozenset(json.loads((model_dir / "words.json").read_text(encoding="utf-8")))
+    return NluPipeline(classifier, ner, default_currency=default_currency, default_tz=default_tz, common_words=words)

@@ -52,11 +52,17 @@ class NluPipeline:
         ner: Language,
         default_currency: str = "USD",
         default_tz: ZoneInfo | None = None,
+        common_words: frozenset[str] = frozenset(),
     ) -> None:
         self.classifier = classifier
         self.ner = ner
         self.default_currency = default_currency
         self.default_tz = default_tz or ZoneInfo("UTC")
+        self.common_words = common_words
+
+    def is_common_word(self, word: str) -> bool:
+        """A word our training messages use around names (not a name itself)."""
+        return word.lower() in self.common_words
 
     def known_names(self, names: Mapping[EntityLabel | str, Iterable[str]]) -> KnownNames:
         """Build once per change of the CRM's names, then pass to every `parse`."""

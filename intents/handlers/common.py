@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from crm_core.cleaning import name_key
 from crm_core.models import Company, Contact, FollowUp
 from crm_core.services import customers
 from intents import resolve
@@ -107,12 +108,39 @@ LOOKUP_WORDS = re.compile(
 
 
 def _guess_from_leftover(turn: Turn, req: Request) -> None:
-    """No name recognised: the words left after the request words may still be a customer
-    the CRM knows, misspelt ("show me globx industries"). Only names found are used."""
+    """No name recognised: the words left after the request words and the common words may
+    still be a customer the CRM knows, misspelt ("show me globx industries"), or one word of
+    a name ("call w/ kari"). Only names found are used."""
     leftover = " ".join(LOOKUP_WORDS.sub(" ", re.sub(r"[^\w\s&'-]", " ", str(req.slots.get("text", "")))).split())
-    if not leftover or len(leftover.split()) > 4:
+    # words people write around names are no part of one ("the pilot" is not Pilot Ltd)
+    leftover = " ".join(w for w in leftover.split() if not turn.is_common_word(name_key(w)))
+    if not leftover:
         return
-    if customers.find_companies(turn.uow, leftover, index=turn.names):
-        req.slots["company"] = leftover
-    elif customers.find_contacts(turn.uow, leftover, index=turn.names):
-        req.slots["person"] = leftover
+    if len(leftover.split()) <= 4:
+        if customers.find_companies(turn.uow, leftover, index=turn.names):
+            req.slots["company"] = leftover
+            return
+        if customers.find_contacts(turn.uow, leftover, index=turn.names):
+            req.slots["person"] = leftover
+            return
+    _guess_by_word(turn, req, leftover)
+
+
+def _guess_by_word(turn: Turn, req: Request, leftover: str) -> None:
+    """One word that is a word of a customer's name and no word people write around names
+    ("call w/ kari, she's happy w/ the pilot": "kari" is Kari Hansen; "pilot" is no name):
+    the first such word, as a company when a company has it, else as a person. Exact words
+    only, no typos: a guess from a single word must not pick someone by accident."""
+    index = turn.names or customers.name_index(turn.uow)
+    company_words = {w for _, key in index.companies for w in key.split()}
+    contact_words = {w for _, key, _ in index.contacts for w in key.split()}
+    for word in leftover.split():
+        key = name_key(word)
+        if len(key) < 3 or not key.isalpha():
+            continue
+        if key in company_words:
+            req.slots["company"] = key
+            return
+        if key in contact_words:
+            req.slots["person"] = key
+            return

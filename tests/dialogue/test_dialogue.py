@@ -306,3 +306,15 @@ def test_a_future_period_in_a_logged_note_is_no_next_step(rita: Chat, db: Databa
     assert "Follow-up" not in rita.say("log note for Acme Corp: budget approved for Q1")
     assert "Follow-up" in rita.say("called Acme Corp, f/u next week")
     assert count(db, Interaction) == 2 and count(db, FollowUp) == 1
+
+
+def test_a_customer_named_by_one_lower_case_word_is_found_but_a_common_word_is_no_name(
+    rita: Chat, db: Database
+) -> None:
+    seed(db, "Fjordvind Energi AS", "Pilot Ltd", contacts=(("Kari Hansen", "Fjordvind Energi AS"),))
+    assert "Logged a call with Kari Hansen (Fjordvind Energi AS)" in rita.say(
+        "had a quick call w/ kari, she's happy w/ the pilot"
+    )
+    assert "*Fjordvind Energi AS*" in rita.say("what happened with fjordvind lately")
+    # "pilot" is a word people write around names, not a guess at Pilot Ltd
+    assert "Who was it with?" in rita.say("had a long call about the pilot and the budget")
