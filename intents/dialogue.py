@@ -171,6 +171,12 @@ class Dialogue:
         if pending.confirm is not None:
             yes = plain in YES_WORDS or parse.intent is Intent.AFFIRM
             no = plain in NO_WORDS or parse.intent is Intent.DENY
+            corrected = _corrected_values(pending, parse) if yes == no else {}
+            if corrected:
+                # "change the phone to X?" answered with another number: that one, asked again
+                pending.slots.update(corrected)
+                pending.confirm = None
+                return self._run(turn, pending)
             if yes == no:
                 if parse.intent in TASK_INTENTS and parse.confidence >= CONFIRM_NEW_REQUEST_CONFIDENCE:
                     turn.memory.pending = None
@@ -367,6 +373,8 @@ SLOT_LABELS: dict[str, EntityLabel] = {
     "email": EntityLabel.EMAIL,
     "phone": EntityLabel.PHONE,
 }
+# values a "change X to Y?" question may be answered with instead of yes or no
+CORRECTABLE_SLOTS = ("email", "phone")
 # slots that must be read by the language layer: free text is not an answer
 STRICT_SLOTS = {"when"}
 
@@ -381,6 +389,19 @@ def _slot_value(slot: str, parse: ParseResult) -> str | None:
         return None
     text = parse.text.strip()
     return text or None
+
+
+def _corrected_values(pending: Request, parse: ParseResult) -> dict[str, str]:
+    """A yes/no question about changing an e-mail or phone answered with just another
+    e-mail or phone ("+44 7911 123456"): the slots it corrects; empty otherwise."""
+    if pending.confirm != "confirmed":
+        return {}
+    out: dict[str, str] = {}
+    for slot in CORRECTABLE_SLOTS:
+        values = parse.values(SLOT_LABELS[slot])
+        if values and _is_just_the_value(slot, parse):
+            out[slot] = values[0]
+    return out
 
 
 def _is_just_the_value(slot: str | None, parse: ParseResult) -> bool:

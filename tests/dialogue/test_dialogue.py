@@ -318,3 +318,11 @@ def test_a_customer_named_by_one_lower_case_word_is_found_but_a_common_word_is_n
     assert "*Fjordvind Energi AS*" in rita.say("what happened with fjordvind lately")
     # "pilot" is a word people write around names, not a guess at Pilot Ltd
     assert "Who was it with?" in rita.say("had a long call about the pilot and the budget")
+
+
+def test_a_change_question_answered_with_another_value_asks_about_that_one(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", contacts=(("Jane Smith", "Acme Corp"),))
+    rita.say("change Jane Smith's email to jane@acme.io")
+    assert "from jane@acme.io to j.smith@acme.io?" in rita.say("change Jane Smith's email to j.smith@acme.io")
+    assert "from jane@acme.io to jane.smith@acme.io?" in rita.say("sorry, jane.smith@acme.io")
+    assert "Updated Jane Smith — e-mail: jane.smith@acme.io" in rita.say("yes")
