@@ -24,6 +24,7 @@ NEXT_STEP_CUES = re.compile(
     r"send|need\s+to|i'?ll|we'?ll|i\s+will|we\s+will)\b",
     re.IGNORECASE,
 )
+INNER_MARKERS = re.compile(r"\s(?:f/?u|follow[\s-]?up|next\s+steps?)\b[:\s-]*", re.IGNORECASE)
 TRAILING_LINKS = re.compile(r"\s+(?:by|on|at|until|before|for|in|next|this)\s*$", re.IGNORECASE)
 CLAUSES = re.compile(r"[,;.!\n]|\s+-\s+|\s+and\s+", re.IGNORECASE)
 
@@ -91,7 +92,13 @@ def next_step_title(text: str, date_text: str) -> str | None:
     for clause in CLAUSES.split(text):
         if date_text and date_text in clause:
             rest = clause.replace(date_text, " ")
-            rest = NEXT_STEP_MARKERS.sub("", rest)
+            # "called X re renewal f/u tmrw": what comes before the marker is what happened
+            marker = list(INNER_MARKERS.finditer(rest))
+            if marker:
+                rest = rest[marker[-1].end() :]
+            rest = NEXT_STEP_MARKERS.sub("", rest).strip()
+            rest = re.sub(r"^(?:to|and|then)\s+", "", rest, flags=re.IGNORECASE)
+            rest = re.sub(r"^with\s+", "follow up with ", rest, flags=re.IGNORECASE)
             rest = TRAILING_LINKS.sub("", " ".join(rest.split())).strip(" :-")
             if len(rest.split()) >= 2:
                 return rest[0].upper() + rest[1:]

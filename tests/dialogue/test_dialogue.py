@@ -326,3 +326,9 @@ def test_a_change_question_answered_with_another_value_asks_about_that_one(rita:
     assert "from jane@acme.io to j.smith@acme.io?" in rita.say("change Jane Smith's email to j.smith@acme.io")
     assert "from jane@acme.io to jane.smith@acme.io?" in rita.say("sorry, jane.smith@acme.io")
     assert "Updated Jane Smith — e-mail: jane.smith@acme.io" in rita.say("yes")
+
+
+def test_the_next_step_of_a_logged_call_is_what_follows_the_f_u(rita: Chat, db: Database) -> None:
+    seed(db, "Tanaka Shoji KK", "Acme Corp")
+    assert "Follow-up “Follow up with Tanaka Shoji KK”" in rita.say("called Tanaka Shoji re the renewal f/u tmrw EOD")
+    assert "Follow-up “Send pricing”" in rita.say("called Acme Corp f/u next week to send pricing")
