@@ -132,7 +132,11 @@ class Dialogue:
             return self.nlu.parse(t, now=now, tz=tz, known_names=names)
 
         if plain in UNDO_WORDS:
-            memory.pending = None
+            if pending is not None:
+                # nothing of the half-done request was saved: "undo" here drops it, and only a
+                # second "undo" reverts the change before it
+                memory.pending = None
+                return [Text(f"OK, dropped the question ({_describe(pending)}); nothing was saved. Say “undo” again to revert your last change.")]
             return self._undo(uow)
         parse = _shortcut(pending, plain, text) or parse_text(text)
         turn = Turn(uow, user, tz, now, parse, memory, parse_text, index, is_common_word=self.nlu.is_common_word)

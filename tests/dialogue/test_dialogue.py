@@ -332,3 +332,13 @@ def test_the_next_step_of_a_logged_call_is_what_follows_the_f_u(rita: Chat, db: 
     seed(db, "Tanaka Shoji KK", "Acme Corp")
     assert "Follow-up “Follow up with Tanaka Shoji KK”" in rita.say("called Tanaka Shoji re the renewal f/u tmrw EOD")
     assert "Follow-up “Send pricing”" in rita.say("called Acme Corp f/u next week to send pricing")
+
+
+def test_undo_while_a_question_waits_drops_the_question_before_it_reverts_anything(rita: Chat, db: Database) -> None:
+    seed(db, "Acme Corp", contacts=(("Hugo Moreau", "Acme Corp"),))
+    assert "Logged" in rita.say("called Acme Corp, all good")
+    assert "Who was it with?" in rita.say("log a meeting")
+    assert "dropped the question (log interaction)" in rita.say("undo")
+    assert count(db, Interaction) == 1  # the earlier call is still there
+    assert "Undone" in rita.say("undo")
+    assert count(db, Interaction) == 0
