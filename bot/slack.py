@@ -36,6 +36,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -467,10 +468,13 @@ def _quiet_logger(name: str) -> logging.Logger:
 class _NoRequestBodies(logging.Filter):
     """Bolt puts the request body (message text, button values) into some lines above DEBUG:
     a bad signature (INFO), an unhandled request (WARNING), a failed listener. Such a line
-    keeps its words up to the first bracket."""
+    keeps its words up to the first bracket. Bolt's warning that the client's token wins
+    over SLACK_BOT_TOKEN (which it reads by itself; they are the same token) is dropped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if message == warning_client_prioritized_and_token_skipped():
+            return False
         cuts = [i for i in (message.find("("), message.find("{")) if i >= 0]
         if cuts:
             record.msg, record.args = message[: min(cuts)].rstrip(" :") + " (request body not logged)", None

@@ -47,4 +47,5 @@ async def test_the_server_answers_a_signed_slack_message_and_refuses_a_forged_on
     assert len(replies()) == 1  # nothing for the forged delivery
     assert count_rows(db, Contact) == 1
     assert "Bob Jones" not in server.log() and "Mallory" not in server.log()  # no message text in logs
+    assert "WARNING" not in server.log()  # a clean start: no warning to puzzle over
     db.dispose()
