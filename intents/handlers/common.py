@@ -39,6 +39,33 @@ def seed_names(req: Request) -> None:
             req.slots["person"] = persons[0]
 
 
+def _fix_swapped_labels(turn: Turn, req: Request) -> None:
+    """The recogniser calls a company a person now and then ("demo for Sakura went great",
+    "lunch with Dario from Oliveto"): a name that no contact has but a company has is the
+    company, and the other way round. Names already resolved ("#12") are left alone."""
+    def unresolved(slot: str) -> str | None:
+        value = req.slots.get(slot)
+        return value if isinstance(value, str) and value and not value.startswith("#") else None
+
+    def is_company_only(name: str) -> bool:
+        return not customers.find_contacts(turn.uow, name, index=turn.names) and bool(
+            customers.find_companies(turn.uow, name, index=turn.names)
+        )
+
+    person, company = unresolved("person"), unresolved("company")
+    if person and "company" not in req.slots and is_company_only(person):
+        req.slots["company"] = req.slots.pop("person")
+    elif company and "person" not in req.slots and not customers.find_companies(turn.uow, company, index=turn.names):
+        if customers.find_contacts(turn.uow, company, index=turn.names):
+            req.slots["person"] = req.slots.pop("company")
+    if "company" not in req.slots:
+        # a second "person" may be the company: "Dario from Oliveto"
+        for name in entity_values(req, EntityLabel.PERSON)[1:]:
+            if is_company_only(name):
+                req.slots["company"] = name
+                break
+
+
 def customer_from_answer(turn: Turn, req: Request) -> None:
     """The answer to "who was it with?": an ORG or PERSON in it, else whichever table knows
     the name (contacts first); unknown names are offered as a new company."""
@@ -65,6 +92,7 @@ def who(
 ) -> tuple[Contact | None, Company | None]:
     """Resolve the request's company and person; ask `ask` when neither is named."""
     seed_names(req)
+    _fix_swapped_labels(turn, req)
     customer_from_answer(turn, req)
     if not req.slots.get("company") and not req.slots.get("person"):
         _guess_from_leftover(turn, req)

@@ -342,3 +342,11 @@ def test_undo_while_a_question_waits_drops_the_question_before_it_reverts_anythi
     assert count(db, Interaction) == 1  # the earlier call is still there
     assert "Undone" in rita.say("undo")
     assert count(db, Interaction) == 0
+
+
+def test_a_company_the_recogniser_calls_a_person_is_still_the_company(rita: Chat, db: Database, nlu: NluPipeline) -> None:
+    seed(db, "Sakura Seimitsu KK", "Oliveto Alimentari SpA", contacts=(("Dario Rossi", "Oliveto Alimentari SpA"),))
+    people = {e.text for e in nlu.parse("demo for Sakura went great", now=NOW).entities if e.label.value == "PERSON"}
+    assert "Sakura" in people  # what the recogniser says, so that this test tests the fix
+    assert "Logged a demo with Sakura Seimitsu KK" in rita.say("demo for Sakura went great, they loved the dashboards")
+    assert count(db, Contact) == 1
