@@ -416,7 +416,8 @@ def _is_just_the_value(slot: str | None, parse: ParseResult) -> bool:
         return False
     rest = list(parse.text)
     for entity in parse.entities:
-        rest[entity.start : entity.end] = " " * (entity.end - entity.start)
+        if entity.label == label:  # other values are words of a request ("set X phone +44 …")
+            rest[entity.start : entity.end] = " " * (entity.end - entity.start)
     return len("".join(rest).split()) <= 2
 
 

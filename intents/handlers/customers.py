@@ -23,6 +23,11 @@ OWNER_WORDS = re.compile(
 MOVE_WORDS = re.compile(r"\b(?:moved?\s+(?:\w+\s+)?to|now\s+(?:at|with|works)|works\s+(?:at|for)|joined|switched\s+to)\b", re.IGNORECASE)
 MENTIONS_EMAIL = re.compile(r"\b(?:e-?mail|mail\s+address)\b", re.IGNORECASE)
 MENTIONS_PHONE = re.compile(r"\b(?:phone|mobile|cell|tel|number)\b", re.IGNORECASE)
+# "add contact Sam Lee, +1 415 …": capitalised words right after the command, up to a comma
+NAME_AFTER_ADD = re.compile(
+    r"^\s*(?:pls\s+|please\s+)?(?:add|new|create)\s+(?:a\s+)?(?:new\s+)?(?:contact|person|lead|customer)\s*:?\s+"
+    r"((?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|van|von|de|da|del|der|di|du|le|la|bin|al)){0,4})(?=\s*(?:,|$|\s+(?:at|from|of|with)\s))",
+)
 ME = re.compile(r"\b(?:me|myself|mine)\b", re.IGNORECASE)
 
 
@@ -37,6 +42,10 @@ def add_contact(turn: Turn, req: Request) -> list[Reply]:
         req.slots["person"] = persons[0]
     if "company" not in req.slots and orgs:
         req.slots["company"] = orgs[0]
+    if "person" not in req.slots:
+        written = NAME_AFTER_ADD.match(str(req.slots.get("text", "")))
+        if written and written.group(1) not in orgs:  # missed by the recogniser, but said
+            req.slots["person"] = written.group(1)
     if not req.slots.get("person"):
         if req.slots.get("company") and "person" not in req.slots:
             return _add_company(turn, req)

@@ -350,3 +350,18 @@ def test_a_company_the_recogniser_calls_a_person_is_still_the_company(rita: Chat
     assert "Sakura" in people  # what the recogniser says, so that this test tests the fix
     assert "Logged a demo with Sakura Seimitsu KK" in rita.say("demo for Sakura went great, they loved the dashboards")
     assert count(db, Contact) == 1
+
+
+def test_a_request_with_other_values_is_no_answer_to_who(rita: Chat, db: Database) -> None:
+    seed(db, "Harbourside Foods Ltd", contacts=(("Olivia Hughes", "Harbourside Foods Ltd"),))
+    assert "Who should I add?" in rita.say("add a contact")
+    answer = rita.say("set Olivia Hughes phone +44 7400 122478")
+    assert "dropped the earlier request: add contact" in answer and "Updated Olivia Hughes" in answer
+    assert count(db, Contact) == 1
+
+
+def test_add_contact_takes_the_name_written_after_the_command(rita: Chat, db: Database) -> None:
+    for text in ("add contact Sam Lee, +1 415 555 0100", "add contact Ludwig van Beethoven, ludwig@bonn.de"):
+        assert "Added" in rita.say(text)
+    with db.unit_of_work() as uow:
+        assert sorted(uow.session.scalars(select(Contact.name))) == ["Ludwig van Beethoven", "Sam Lee"]
