@@ -26,7 +26,8 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # an empty variable ("CRM_NLU_MODEL_DIR=") means the default, not "" (the current folder)
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     crm_database_url: str = Field(default="", validation_alias="CRM_DATABASE_URL")
     crm_timezone: str = Field(default="UTC", validation_alias="CRM_TIMEZONE")
