@@ -41,9 +41,9 @@ import httpx  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
+from config import load_settings  # noqa: E402
 from crm_core.services import customers  # noqa: E402
 from nlp_models.build import ensure_model  # noqa: E402
-from config import load_settings  # noqa: E402
 from tests.fakes.fake_telegram import TgUser  # noqa: E402
 from tests.process.conftest import Servers, TimedTelegram, open_database  # noqa: E402
 

@@ -70,9 +70,9 @@ from intents.gateway import Gateway
 from intents.messages import (
     AnyReply,
     AskContact,
-    ContactLinked,
     Choice,
     Choices,
+    ContactLinked,
     Destination,
     File,
     Image,

@@ -27,7 +27,15 @@ from crm_core.uow import Database, UnitOfWork
 from intents import permissions
 from intents.handlers import HANDLERS
 from intents.handlers import followups as followup_handlers
-from intents.messages import AnyReply, Choices, Destination, IncomingMessage, Reply, Text, to_payload
+from intents.messages import (
+    AnyReply,
+    Choices,
+    Destination,
+    IncomingMessage,
+    Reply,
+    Text,
+    to_payload,
+)
 from intents.state import ConversationMemory, Request
 from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
 from intents.when import impossible_when

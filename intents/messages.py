@@ -116,7 +116,10 @@ def to_payload(reply: AnyReply) -> tuple[dict[str, object], bytes | None]:
 
 def from_payload(payload: dict[str, object], blob: bytes | None) -> AnyReply:
     kind = payload.get("type")
-    pairs = lambda key: tuple(Choice(str(a), str(b)) for a, b in payload.get(key) or [])  # type: ignore[attr-defined]
+
+    def pairs(key: str) -> tuple[Choice, ...]:
+        return tuple(Choice(str(a), str(b)) for a, b in payload.get(key) or [])  # type: ignore[attr-defined]
+
     if kind == "text":
         return Text(str(payload["text"]), pairs("actions"))
     if kind == "choices":

@@ -19,9 +19,9 @@ from crm_core.leader import LeaderLock
 from crm_core.models import FollowUp, OutboxMessage, StaffUser
 from crm_core.services import followups, users
 from crm_core.uow import Database
-from tests.crm.conftest import POSTGRES_URL
 from intents.messages import AnyReply
 from intents.reminders import enqueue_due_reminders, enqueue_morning_summaries
+from tests.crm.conftest import POSTGRES_URL
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ from tests.process.conftest import Servers, TimedTelegram, count_rows, eventuall
 from tests.process.scenario import (
     add_followup,
     assert_one_reply_each,
-    chats_sent_to,
     burst,
+    chats_sent_to,
     expected_per_chat,
     followups_by_due,
     processed_ids,

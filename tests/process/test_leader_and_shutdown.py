@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 from crm_core.enums import InboxStatus, OutboxStatus
 from crm_core.models import InboxEvent, OutboxMessage
-from tests.process.conftest import Server, Servers, TimedTelegram, count_rows, eventually, open_database
+from tests.process.conftest import (
+    Server,
+    Servers,
+    TimedTelegram,
+    count_rows,
+    eventually,
+    open_database,
+)
 from tests.process.scenario import (
     add_followup,
     assert_one_reply_each,
