@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 4000
 # how long another process's new customer name may go unrecognised by this one
 NAMES_TTL_S = 5.0
+BARE_NUMBER = re.compile(r"^#?\d{1,3}$")
+NUMBER_WITHOUT_LIST = "A number alone picks from a list, and no question is open just now. Type “help” to see what I can do."
+NUMBER_AFTER_LIST = "For a follow-up from the last list, say “done 2” or “snooze 2 1d”."
 UNDO_WORDS = {"undo", "/undo", "undo that", "undo it", "undo last", "undo the last change", "revert"}
 CANCEL_WORDS = {"cancel", "/cancel", "stop", "never mind", "nevermind", "forget it", "abort", "quit that"}
 YES_WORDS = {"yes", "y", "yep", "yeah", "sure", "ok", "okay", "please do", "do it", "go ahead", "correct", "yes please"}
@@ -157,6 +160,8 @@ class Dialogue:
         if plain in CANCEL_WORDS:
             parse = ParseResult(parse.text, Intent.CANCEL, 1.0, parse.entities)
             turn.parse = parse
+        if pending is None and BARE_NUMBER.match(plain):
+            return [Text(NUMBER_WITHOUT_LIST if not memory.last_list else NUMBER_AFTER_LIST)]
         request = Request(str(parse.intent), slots_from_parse(parse))
         log.info("intent=%s confidence=%.2f", parse.intent, parse.confidence)
         return self._run(turn, request)

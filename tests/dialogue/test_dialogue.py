@@ -365,3 +365,12 @@ def test_add_contact_takes_the_name_written_after_the_command(rita: Chat, db: Da
         assert "Added" in rita.say(text)
     with db.unit_of_work() as uow:
         assert sorted(uow.session.scalars(select(Contact.name))) == ["Ludwig van Beethoven", "Sam Lee"]
+
+
+def test_a_bare_number_with_nothing_to_pick_from_says_so(rita: Chat, db: Database) -> None:
+    assert "no question is open" in rita.say("2")
+    seed(db, "Acme Corp")
+    rita.say("remind me to call Acme Corp tomorrow 9am")
+    rita.say("show all my follow-ups")
+    assert "“done 2” or “snooze 2 1d”" in rita.say("1")
+    assert count(db, FollowUp) == 1
