@@ -4,28 +4,32 @@ built yet: short answers that always point to something the user can do next."""
 from __future__ import annotations
 
 from crm_core.enums import Role
+from intents import permissions
 from intents.messages import Reply, Text
 from intents.state import Request
 from intents.turn import Turn
+from nlp_models.labels import Intent
 
-EXAMPLES: dict[str, list[str]] = {
+# what help shows, by topic: (the intent an example is, the example); each user sees only
+# the examples their role may run (intents.permissions)
+EXAMPLES: dict[str, list[tuple[Intent, str]]] = {
     "log calls, meetings and notes": [
-        "called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue",
-        "met the Globex team yesterday, demo went well",
+        (Intent.LOG_INTERACTION, "called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue"),
+        (Intent.LOG_INTERACTION, "met the Globex team yesterday, demo went well"),
     ],
     "contacts and companies": [
-        "add contact Kwame Mensah at Ashanti Gold, kwame@ashanti.gh, +233 24 123 4567",
-        "change Jane Smith's email to jane@acme.io",
-        "assign Acme Corp to Rita",
-        "what's up with Acme?",
+        (Intent.ADD_CONTACT, "add contact Kwame Mensah at Ashanti Gold, kwame@ashanti.gh, +233 24 123 4567"),
+        (Intent.UPDATE_CONTACT, "change Jane Smith's email to jane@acme.io"),
+        (Intent.UPDATE_CONTACT, "assign Acme Corp to Rita"),
+        (Intent.SHOW_CUSTOMER, "what's up with Acme?"),
     ],
     "follow-ups": [
-        "remind me to send the proposal to Jane friday 10am",
-        "what's due this week?",
-        "overdue follow-ups",
-        "done with the Acme follow-up",
-        "push the Jane follow-up to monday 9am",
-        "snooze 2 1d (after a list)",
+        (Intent.SCHEDULE_FOLLOWUP, "remind me to send the proposal to Jane friday 10am"),
+        (Intent.LIST_FOLLOWUPS, "what's due this week?"),
+        (Intent.LIST_FOLLOWUPS, "overdue follow-ups"),
+        (Intent.COMPLETE_FOLLOWUP, "done with the Acme follow-up"),
+        (Intent.SCHEDULE_FOLLOWUP, "push the Jane follow-up to monday 9am"),
+        (Intent.LIST_FOLLOWUPS, "snooze 2 1d (after a list)"),
     ],
 }
 ROLE_INTRO = {
@@ -48,8 +52,10 @@ def thanks(turn: Turn, req: Request) -> list[Reply]:
 def help_(turn: Turn, req: Request) -> list[Reply]:
     lines = [ROLE_INTRO.get(turn.user.role, ROLE_INTRO[Role.REP]), ""]
     for topic, examples in EXAMPLES.items():
-        lines.append(f"{topic.capitalize()}:")
-        lines.extend(f"  • {e}" for e in examples)
+        mine = [text for intent, text in examples if permissions.allowed(turn.user.role.value, intent)]
+        if mine:
+            lines.append(f"{topic.capitalize()}:")
+            lines.extend(f"  • {text}" for text in mine)
     lines += ["", "Any time: “cancel” drops a half-done request, “undo” reverts your last change."]
     return [Text("\n".join(lines))]
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm_core.enums import FollowUpStatus, InteractionType
 from crm_core.models import AuditEntry, Company, Contact, FollowUp, Interaction
-from crm_core.services import customers
+from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
 from intents.messages import Choices
@@ -374,3 +374,14 @@ def test_a_bare_number_with_nothing_to_pick_from_says_so(rita: Chat, db: Databas
     rita.say("show all my follow-ups")
     assert "“done 2” or “snooze 2 1d”" in rita.say("1")
     assert count(db, FollowUp) == 1
+
+
+def test_help_shows_only_what_the_role_may_do(dialogue: Dialogue, db: Database, rita: Chat) -> None:
+    with db.unit_of_work() as uow:
+        users.add_user(uow, "ada@example.com", "Ada Agent", "agent", "UTC")
+        uow.commit()
+    ada = Chat(dialogue, db, "ada@example.com", chat="c4")
+    agent_help, rep_help = ada.say("help"), rita.say("help")
+    assert "what's up with Acme?" in agent_help and "add contact" not in agent_help and "assign" not in agent_help
+    assert "add contact" in rep_help and "assign Acme Corp to Rita" in rep_help
+    assert "As agent you can't" in ada.say("add contact Kwame Mensah at Ashanti Gold")
