@@ -82,6 +82,7 @@ def contact(
     if picked is not None:
         found = turn.uow.session.get(Contact, picked)
         if found is not None:
+            turn.memory.mentioned(found.id)
             return found
     if value == "#none":
         return None
@@ -91,8 +92,14 @@ def contact(
     matches = customers.find_contacts(turn.uow, name, at, index=turn.names) if at is not None else []
     if not matches:
         matches = customers.find_contacts(turn.uow, name, index=turn.names)
+    recent = [m for m in matches if m.id in turn.memory.recent_contacts]
+    if len(matches) > 1 and len(recent) == 1:
+        # several of that name, one of them just talked about in this chat: that one, said
+        turn.notes.append(f"({name}: {_contact_label(recent[0])}, as just now.)")
+        matches = recent
     if len(matches) == 1:
         req.slots[slot] = f"#{matches[0].id}"
+        turn.memory.mentioned(matches[0].id)
         return matches[0]
     req.slots[f"{slot}_name"] = name
     where = f" at {at.name}" if at is not None else ""

@@ -39,6 +39,9 @@ class Request:
         )
 
 
+RECENT = 5
+
+
 @dataclass
 class ConversationMemory:
     """Everything kept for one (channel, chat, thread, user)."""
@@ -46,6 +49,12 @@ class ConversationMemory:
     pending: Request | None = None
     # ids of the follow-ups in the last list shown, so "done 2" means the second of them
     last_list: list[int] = field(default_factory=list)
+    # ids of the contacts this conversation named last, the latest first: an ambiguous
+    # first name ("call Haruto") is the Haruto just talked about
+    recent_contacts: list[int] = field(default_factory=list)
+
+    def mentioned(self, contact_id: int) -> None:
+        self.recent_contacts = [contact_id, *(i for i in self.recent_contacts if i != contact_id)][:RECENT]
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -53,6 +62,8 @@ class ConversationMemory:
             out["pending"] = self.pending.to_json()
         if self.last_list:
             out["last_list"] = self.last_list
+        if self.recent_contacts:
+            out["recent_contacts"] = self.recent_contacts
         return out
 
     @classmethod
@@ -61,4 +72,5 @@ class ConversationMemory:
         return cls(
             pending=Request.from_json(pending) if pending else None,
             last_list=[int(i) for i in data.get("last_list") or []],
+            recent_contacts=[int(i) for i in data.get("recent_contacts") or []],
         )

@@ -385,3 +385,19 @@ def test_help_shows_only_what_the_role_may_do(dialogue: Dialogue, db: Database, 
     assert "what's up with Acme?" in agent_help and "add contact" not in agent_help and "assign" not in agent_help
     assert "add contact" in rep_help and "assign Acme Corp to Rita" in rep_help
     assert "As agent you can't" in ada.say("add contact Kwame Mensah at Ashanti Gold")
+
+
+def test_an_ambiguous_first_name_is_the_one_just_talked_about(dialogue: Dialogue, db: Database, rita: Chat) -> None:
+    seed(db, "Tanaka Shoji KK", "Sakura Seimitsu KK", contacts=(("Haruto Sato", "Tanaka Shoji KK"), ("Haruto Suzuki", "Sakura Seimitsu KK")))
+    assert "Which “Haruto” do you mean?" in rita.say("remind me to call Haruto tomorrow")
+    rita.say("cancel")
+    assert "Logged a visit with Haruto Sato" in rita.say("visited Tanaka Shoji KK yesterday, met Haruto Sato")
+    reply = rita.say("remind me to call Haruto tomorrow 10am")
+    assert "(Haruto: Haruto Sato (Tanaka Shoji KK), as just now.)" in reply and "Follow-up “Call Haruto”" in reply
+    # another chat has talked about neither: it still asks
+    olu = Chat(dialogue, db, "olu@example.com", chat="c2")
+    assert "Which “Haruto” do you mean?" in olu.say("remind me to call Haruto tomorrow")
+    with db.unit_of_work() as uow:
+        assert uow.session.scalars(select(FollowUp.contact_id)).all() == [
+            uow.session.scalars(select(Contact.id).where(Contact.name == "Haruto Sato")).one()
+        ]
