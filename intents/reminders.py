@@ -22,6 +22,9 @@ from intents.messages import Choice, Choices, Destination, Reply, Text
 from intents.when import show
 
 SUMMARY_AT = time(8, 0)  # the morning summary, in each user's time zone
+# a server that was down at 08:00 catches up until noon; after that the day has no summary
+# ("Good morning" at 22:00 helps nobody, and the reminders themselves still come)
+SUMMARY_UNTIL = time(12, 0)
 BATCH = 200
 
 
@@ -86,7 +89,8 @@ def enqueue_due_reminders(db: Database, now: datetime) -> int:
 
 
 def enqueue_morning_summaries(db: Database, now: datetime) -> int:
-    """At 08:00 in each user's zone, once a day: today's and overdue follow-ups."""
+    """At 08:00 in each user's zone (or by noon, after a restart), once a day: today's and
+    overdue follow-ups."""
     sent = 0
     with db.unit_of_work() as uow:
         stmt = select(StaffUser).where(
@@ -97,7 +101,7 @@ def enqueue_morning_summaries(db: Database, now: datetime) -> int:
         for user in uow.session.scalars(stmt):
             tz = _zone(user.timezone)
             local = now.astimezone(tz)
-            if local.time() < SUMMARY_AT or user.last_summary_on == local.date():
+            if not SUMMARY_AT <= local.time() < SUMMARY_UNTIL or user.last_summary_on == local.date():
                 continue
             destination = destination_of(user)
             assert destination is not None
