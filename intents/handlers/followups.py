@@ -32,6 +32,7 @@ NEW_TASK = re.compile(
     r"i\s+(?:need|have)\s+to|need\s+to|don'?t\s+let\s+me\s+forget)",
     re.IGNORECASE,
 )
+MEETING_WORDS = re.compile(r"\b(?:call|meeting|mtg|demo|visit|check[\s-]?in)\b", re.IGNORECASE)
 FOLLOWUP_WORDS = re.compile(r"\b(?:follow[\s-]?ups?|f/u|reminders?|tasks?|todos?)\b", re.IGNORECASE)
 OVERDUE = re.compile(r"\b(?:overdue|late|missed|past due)\b", re.IGNORECASE)
 ALL = re.compile(r"\b(?:all|every|open|upcoming|pending|my|list|show)\b", re.IGNORECASE)
@@ -71,7 +72,8 @@ def _reschedule(turn: Turn, req: Request) -> list[Reply] | None:
     """"push the Cian follow-up to monday": an existing follow-up gets a new due time. None
     when the message does not move one (then it is a new follow-up)."""
     text = str(req.slots.get("text", ""))
-    if not RESCHEDULE.search(text) or NEW_TASK.match(text):
+    # "push the Cian follow-up", "move my call with Hugo"; not "push for a decision by friday"
+    if not RESCHEDULE.search(text) or NEW_TASK.match(text) or not (FOLLOWUP_WORDS.search(text) or MEETING_WORDS.search(text)):
         return None
     followup = _chosen(turn, req)
     if followup is None:

@@ -274,9 +274,10 @@ def test_a_follow_up_is_moved_to_a_new_time_not_duplicated(rita: Chat, db: Datab
     )
     assert "No open follow-up of yours matches that" in rita.say("reschedule the Initech task to monday")
     assert "Follow-up “Move the boxes for Acme Corp”" in rita.say("remind me to move the boxes for Acme Corp on monday")
+    assert "Follow-up “Push for a decision from Acme Corp”" in rita.say("push for a decision from Acme Corp by friday")
     with db.unit_of_work() as uow:
-        assert count(db, FollowUp) == 3
-    assert "Undone" in rita.say("undo") and "Undone" in rita.say("undo")
+        assert count(db, FollowUp) == 4
+    assert all("Undone" in rita.say("undo") for _ in range(3))
     with db.unit_of_work() as uow:
         dues = dict(uow.session.execute(select(FollowUp.title, FollowUp.due_at)).all())
     assert dues["Send Acme Corp the pricing sheet"].isoformat() == "2026-11-23T16:00:00+00:00"  # undone: back
