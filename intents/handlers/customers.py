@@ -38,14 +38,16 @@ def add_contact(turn: Turn, req: Request) -> list[Reply]:
     _merge_answer(req, "person")
     persons = entity_values(req, EntityLabel.PERSON)
     orgs = entity_values(req, EntityLabel.ORG)
+    written = NAME_AFTER_ADD.match(str(req.slots.get("text", "")))
+    said = written.group(1) if written and written.group(1) not in orgs else None
     if "person" not in req.slots and persons:
-        req.slots["person"] = persons[0]
+        # the recogniser may take part of the name ("Lee" of "add contact Sam Lee at ...")
+        longer = said is not None and persons[0] in said and len(said) > len(persons[0])
+        req.slots["person"] = said if longer else persons[0]
     if "company" not in req.slots and orgs:
         req.slots["company"] = orgs[0]
-    if "person" not in req.slots:
-        written = NAME_AFTER_ADD.match(str(req.slots.get("text", "")))
-        if written and written.group(1) not in orgs:  # missed by the recogniser, but said
-            req.slots["person"] = written.group(1)
+    if "person" not in req.slots and said:  # missed by the recogniser, but written
+        req.slots["person"] = said
     if not req.slots.get("person"):
         if req.slots.get("company") and "person" not in req.slots:
             return _add_company(turn, req)

@@ -140,7 +140,8 @@ def list_followups(turn: Turn, req: Request) -> list[Reply]:
         return [Text(f"No open follow-ups {_phrase(what)}. Nice!")]
     lines = [f"{len(items)} follow-up{'s' if len(items) != 1 else ''} {_phrase(what)}:"]
     lines += [f"{i}. {followup_line(f, turn)}" for i, f in enumerate(items, 1)]
-    lines.append("Say “done 2” to complete one, “snooze 2 1d” to put it off a day.")
+    n = min(2, len(items))
+    lines.append(f"Say “done {n}” to complete one, “snooze {n} 1d” to put it off a day.")
     return [Text("\n".join(lines))]
 
 

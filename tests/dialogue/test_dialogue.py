@@ -368,6 +368,12 @@ def test_add_contact_takes_the_name_written_after_the_command(rita: Chat, db: Da
         assert sorted(uow.session.scalars(select(Contact.name))) == ["Ludwig van Beethoven", "Sam Lee"]
 
 
+def test_add_contact_keeps_the_whole_name_when_the_recogniser_takes_part_of_it(rita: Chat, db: Database) -> None:
+    # on a fresh database the recogniser took "Lee" alone from this message
+    assert "Add it as a new company?" in rita.say("add contact Sam Lee at Initech, sam@initech.com")
+    assert "Added Sam Lee (Initech)" in rita.say("yes")
+
+
 def test_a_bare_number_with_nothing_to_pick_from_says_so(rita: Chat, db: Database) -> None:
     assert "no question is open" in rita.say("2")
     seed(db, "Acme Corp")
