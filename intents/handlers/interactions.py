@@ -15,6 +15,7 @@ from intents.turn import Turn, entity_values
 from intents.when import parse_local
 from nlp_models.labels import EntityLabel
 
+ARTICLE_AND_NAME = {"email": "an e-mail"}
 NEXT_STEP_MARKERS = re.compile(
     r"^\s*(?:and\s+)?(?:f/?u|follow[\s-]?up|next\s+steps?|todo|to\s+do|then|need\s+to|will|remind\s+me\s+to)\b[:\s-]*",
     re.IGNORECASE,
@@ -38,7 +39,7 @@ def log_interaction(turn: Turn, req: Request) -> list[Reply]:
     interaction = interactions.log_interaction(
         turn.uow, kind, text, occurred_at, turn.user, contact=contact, company=company, now=turn.now
     )
-    lines = [f"Logged a {kind.value} with {name_of(contact, company)}, {when_text(occurred_at, turn)}."]
+    lines = [f"Logged {ARTICLE_AND_NAME.get(kind.value, 'a ' + kind.value)} with {name_of(contact, company)}, {when_text(occurred_at, turn)}."]
     if future:
         value, date_text = future[0]
         due, _ = parse_local(value, turn.tz)
