@@ -3,6 +3,7 @@ suffixes), and the summary of one customer."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -23,6 +24,16 @@ FUZZY_CUTOFF = 86
 MAX_CANDIDATES = 5
 
 
+_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", "ø": "o", "å": "a", "ł": "l", "đ": "d"})
+
+
+def _fold(word: str) -> str:
+    """A name word without diacritics, and with German ae / oe / ue read as a / o / u."""
+    plain = unicodedata.normalize("NFKD", word.translate(_UMLAUTS))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return plain.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
 def _rank(query: str, keyed: Sequence[tuple[int, str]]) -> list[int]:
     """Ids of the rows whose name key matches `query`: exact, else whole words, else fuzzy."""
     key = name_key(query)
@@ -36,6 +47,12 @@ def _rank(query: str, keyed: Sequence[tuple[int, str]]) -> list[int]:
     by_words = [i for i, k in keyed if all(w in k.split() for w in words)]
     if by_words:
         return by_words[:MAX_CANDIDATES]
+    # the same words without accents, umlauts written out or not: "mueller" and "muller"
+    # find "müller", "kruger" finds "krüger"
+    folded = [_fold(w) for w in words]
+    by_folded = [i for i, k in keyed if all(w in {_fold(x) for x in k.split()} for w in folded)]
+    if by_folded:
+        return by_folded[:MAX_CANDIDATES]
     choices = {i: k for i, k in keyed}
     found = process.extract(key, choices, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, limit=MAX_CANDIDATES)
     if found:

@@ -130,6 +130,22 @@ def test_contact_found_by_first_name_last_name_or_with_a_typo(
         assert names(customers.find_contacts(uow, query)) == [found]
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("Mueller", ["Hannah Müller"]), ("hannah muller", ["Hannah Müller"]), ("weissmann", ["Max Weißmann"]),
+     ("zoe angstrom", ["Zoë Ångström"]), ("Michal", ["Michal Nowak"]), ("michael", ["Michael Scott"])],
+)  # fmt: skip
+def test_contact_found_without_its_accents_or_with_umlauts_written_out(
+    book: Database, query: str, found: list[str]
+) -> None:
+    with book.unit_of_work() as uow:
+        for name in ("Hannah Müller", "Max Weißmann", "Zoë Ångström", "Michal Nowak", "Michael Scott"):
+            customers.create_contact(uow, name)
+        uow.session.flush()
+        assert names(customers.find_contacts(uow, query)) == found
+        assert names(customers.find_contacts(uow, query, index=customers.name_index(uow))) == found
+
+
 def test_contact_lookup_within_one_company(book: Database) -> None:
     with book.unit_of_work() as uow:
         acme = customers.find_companies(uow, "acme")[0]
