@@ -74,7 +74,7 @@ EVENTS_PATH = "/slack/events"
 COMMAND = "/crm"
 ACTION_PREFIX = "crm_choice_"
 ANSWER_IN_DM = "I'll answer in our direct messages."
-WHO_ARE_YOU_LATER = "Slack did not tell me who you are just now; I have your message and will answer as soon as it does."
+WHO_ARE_YOU_LATER = "Slack did not tell me who you are just now; I have your message and will try again in a moment."
 
 # Block Kit limits (https://api.slack.com/reference/block-kit)
 _SECTION_CHARS = 3000
