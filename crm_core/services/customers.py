@@ -3,6 +3,7 @@ suffixes), and the summary of one customer."""
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ MAX_CANDIDATES = 5
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", "ø": "o", "å": "a", "ł": "l", "đ": "d"})
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same name words, folded for every lookup
 def _fold(word: str) -> str:
     """A name word without diacritics, and with German ae / oe / ue read as a / o / u."""
     plain = unicodedata.normalize("NFKD", word.translate(_UMLAUTS))
@@ -111,6 +113,15 @@ class NameIndex:
     contacts: tuple[tuple[int, str, int | None], ...]  # id, name key, company id
     company_names: tuple[str, ...]
     contact_names: tuple[str, ...]
+
+    @functools.cached_property
+    def company_words(self) -> frozenset[str]:
+        """Every word of every company's name key (built once per index)."""
+        return frozenset(w for _, key in self.companies for w in key.split())
+
+    @functools.cached_property
+    def contact_words(self) -> frozenset[str]:
+        return frozenset(w for _, key, _ in self.contacts for w in key.split())
 
 
 def name_index(uow: UnitOfWork) -> NameIndex:

@@ -160,15 +160,13 @@ def _guess_by_word(turn: Turn, req: Request, leftover: str) -> None:
     the first such word, as a company when a company has it, else as a person. Exact words
     only, no typos: a guess from a single word must not pick someone by accident."""
     index = turn.names or customers.name_index(turn.uow)
-    company_words = {w for _, key in index.companies for w in key.split()}
-    contact_words = {w for _, key, _ in index.contacts for w in key.split()}
     for word in leftover.split():
         key = name_key(word)
         if len(key) < 3 or not key.isalpha():
             continue
-        if key in company_words:
+        if key in index.company_words:
             req.slots["company"] = key
             return
-        if key in contact_words:
+        if key in index.contact_words:
             req.slots["person"] = key
             return

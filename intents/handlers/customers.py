@@ -189,18 +189,23 @@ def _stored_phone(value: str, record: Contact | Company | None) -> str:
     """E.164. A number without its country code is read in the country of the phone the
     record (or its company) already has, when it is a valid number there: "07700 900123"
     for a UK contact is +447700900123. Otherwise InvalidInput asks for the country code."""
-    if not value.strip().startswith("+"):
-        for known in (getattr(record, "phone", None), getattr(getattr(record, "company", None), "phone", None)):
-            if known and known.startswith("+"):
-                region = phonenumbers.region_code_for_number(phonenumbers.parse(known))
-                try:
-                    number = phonenumbers.parse(value, region)
-                except phonenumbers.NumberParseException:
-                    break
-                if phonenumbers.is_valid_number(number):
-                    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-                break
+    region = _phone_region(record)
+    if region is not None and not value.strip().startswith("+"):
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return clean_phone(value)
+
+
+def _phone_region(record: Contact | Company | None) -> str | None:
+    """The country of the record's stored phone, else of its company's."""
+    for known in (getattr(record, "phone", None), getattr(getattr(record, "company", None), "phone", None)):
+        if known and known.startswith("+"):
+            return phonenumbers.region_code_for_number(phonenumbers.parse(known))
+    return None
 
 
 def _field_name(field: str) -> str:

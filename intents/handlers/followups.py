@@ -82,8 +82,7 @@ def _reschedule(turn: Turn, req: Request) -> list[Reply] | None:
         if candidates is None:
             for date_text in entity_texts(req, EntityLabel.DATE):
                 text = text.replace(date_text, " ")
-            words = {w for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS and w not in MOVE_WORDS}
-            candidates = [f for f in pending if words & _words_of(f)]
+            candidates = _by_words(pending, text, ignore=MOVE_WORDS)
         if not candidates:
             if FOLLOWUP_WORDS.search(text):
                 return [Text("No open follow-up of yours matches that. Ask “what's due this week?” to see them.")]
@@ -191,11 +190,9 @@ def _candidates(turn: Turn, req: Request) -> list[FollowUp]:
     by_name = _named(turn, req, pending)
     if by_name is not None:
         return by_name
-    words = {w for w in re.findall(r"\w+", str(req.slots.get("text", "")).lower()) if w not in STOP_WORDS}
-    if words:
-        matched = [f for f in pending if words & _words_of(f)]
-        if matched:
-            return matched
+    matched = _by_words(pending, str(req.slots.get("text", "")))
+    if matched:
+        return matched
     _, end_today = local_day(turn.now, turn.tz)
     return [f for f in pending if f.due_at < end_today]
 
@@ -220,6 +217,12 @@ def _named(turn: Turn, req: Request, pending: list[FollowUp]) -> list[FollowUp] 
         if matched:
             return matched
     return [] if found_any else None
+
+
+def _by_words(pending: list[FollowUp], text: str, ignore: frozenset[str] | set[str] = frozenset()) -> list[FollowUp]:
+    """The follow-ups that share a word (not a stop word) of `text`, in title or names."""
+    words = {w for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS and w not in ignore}
+    return [f for f in pending if words & _words_of(f)]
 
 
 def _words_of(f: FollowUp) -> set[str]:
