@@ -102,11 +102,11 @@ class NluPipeline:
             for s, e, label in (known_names.spans(doc) if known_names else [])
         ]
         learned = [
-            Entity(EntityLabel(ent.label_), ent.text, ent.start_char, ent.end_char, ent.text)
+            _trimmed(head, EntityLabel(ent.label_), ent.start_char, ent.end_char)
             for ent in doc.ents
             if _could_be_a_name(ent.text)
         ]
-        return known, learned
+        return known, [e for e in learned if e is not None]
 
     def _entities(
         self,
@@ -145,6 +145,21 @@ class NluPipeline:
                 continue
             chosen.append(entity)
         return tuple(sorted(chosen, key=lambda e: e.start))
+
+
+_AROUND_NAMES = "\"'`“”‘’„«»‹›()[]{}<>,;:*_"
+
+
+def _trimmed(head: str, label: EntityLabel, start: int, end: int) -> Entity | None:
+    """A learnt span without the quotes, brackets and commas the recogniser took along
+    (`"Black Friday 2026"` is the campaign Black Friday 2026)."""
+    while start < end and head[start] in _AROUND_NAMES:
+        start += 1
+    while end > start and head[end - 1] in _AROUND_NAMES:
+        end -= 1
+    if start == end:
+        return None
+    return Entity(label, head[start:end], start, end, head[start:end])
 
 
 def _could_be_a_name(text: str) -> bool:

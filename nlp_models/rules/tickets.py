@@ -1,4 +1,5 @@
-"""TICKET_ID: the digits of a support ticket: `#1042`, `ticket 1042`, `case no. 1042`, `TKT-1042`.
+"""TICKET_ID: the digits of a support ticket: `#1042`, `ticket 1042`, `case no. 1042`, `TKT-1042`,
+`ticket T-1042`, `my ticket number is 1042`.
 
 Order, invoice and purchase-order numbers are not tickets: `order #7781`, `#A-7781`,
 `ORD-2231`, `invoice 5521`, `PO #88123`. A bare `#1042` is a ticket unless such a word
@@ -13,7 +14,11 @@ from nlp_models.labels import EntityLabel
 from nlp_models.rules.lexicon import FOLLOWED_BY_UNIT, word_set
 from nlp_models.types import Entity
 
-_NO = r"(?:\s*(?:no\.?|nr\.?|num(?:ber)?\.?|id|#)(?=\s*#?\s*\d))?\s*[:#]?\s*"
+_NO = (
+    r"(?:\s*(?:no\.?|nr\.?|num(?:ber)?\.?|id|#)(?:\s+is)?(?=\s*#?\s*(?:[a-z]{1,3}-)?\d))?\s*[:#]?\s*"
+    # the id written with a short prefix after its cue: "ticket T-1042", "case CS-88121"
+    r"(?:[a-z]{1,3}-(?=\d))?"
+)
 # Strong cue words take any number of digits; weak ones ("issue", "case") need three or more.
 _CUED = re.compile(
     rf"(?=[tcisbrTCISBR])(?<!\w)(?P<cue>tickets?|tkts?|tix|support\s+tickets?|cases?|issues?|incidents?|inc"

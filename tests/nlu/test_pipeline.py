@@ -152,3 +152,9 @@ def test_binary_junk_is_no_name_and_no_request(nlu: NluPipeline) -> None:
         result = nlu.parse(junk, NOW, UTC)
         assert not [e for e in result.entities if "\ufffd" in e.text or "\x07" in e.text], result.entities
     assert nlu.parse("\x00\x01\ufffd junk", NOW, UTC).intent is Intent.OUT_OF_SCOPE
+
+
+def test_a_quoted_name_is_taken_without_its_quotes(nlu: NluPipeline) -> None:
+    result = nlu.parse('create campaign "Black Friday 2026" for retail segment', NOW, UTC)
+    assert result.intent is Intent.CREATE_CAMPAIGN
+    assert ("CAMPAIGN", "Black Friday 2026") in pairs(result)

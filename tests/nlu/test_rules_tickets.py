@@ -25,6 +25,10 @@ from nlp_models.rules.tickets import find_tickets
         ("tickets 1042, 1043 and #1044", ["1042", "1043", "1044"]),
         ("ticket 7", ["7"]),
         ("#2088 ??", ["2088"]),
+        ("whats happening with ticket T-1042", ["1042"]),
+        ("case CS-88121 please", ["88121"]),
+        ("my ticket number is 5531, any update", ["5531"]),
+        ("ticket no. is 77", ["77"]),
         # not tickets
         ("order #7781", []),
         ("new order #7781 from Hamburg Logistik GmbH", []),
@@ -40,6 +44,8 @@ from nlp_models.rules.tickets import find_tickets
         ("in case 2026 we grow", []),
         ("the #1 customer", []),
         ("<#C0123|general>", []),
+        ("the ticket is 3 days old", []),
+        ("ticket about the T-2 model", []),
     ],
 )
 def test_ticket_values(text: str, expected: list[str]) -> None:
