@@ -68,6 +68,10 @@ TASK_INTENTS = frozenset(Intent) - {
 FREE_TEXT_SLOTS = frozenset({"title"})
 FIELD_SLOTS = {"email": "email", "phone": "phone", "date": "when", "title": "title", "name": "person"}
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
+# A message of emoji alone is an answer only when it says yes, no, thanks or hello
+# ("👍" to "Change …?", "🙏", "👋"), and the classifier is fairly sure of it.
+SYMBOL_INTENTS = frozenset({Intent.AFFIRM, Intent.DENY, Intent.THANKS, Intent.GREET})
+SYMBOL_CONFIDENCE = 0.5
 
 
 def _plain(text: str) -> str:
@@ -132,10 +136,6 @@ class Dialogue:
             ]
         plain = _plain(text)
         pending = memory.pending
-        if not _WORDLIKE.search(text):
-            if pending is not None:
-                return [_question_again(pending, "I only see symbols there.")]
-            return [Text("I only see symbols there. Tell me what to do in words, or type “help”.")]
         tz = _zone(user.timezone)
         names, index = self._known_names(uow)
 
@@ -150,6 +150,12 @@ class Dialogue:
                 return [Text(f"OK, dropped the question ({_describe(pending)}); nothing was saved. Say “undo” again to revert your last change.")]
             return self._undo(uow)
         parse = _shortcut(pending, plain, text) or parse_text(text)
+        if not _WORDLIKE.search(text) and not (
+            parse.intent in SYMBOL_INTENTS and parse.confidence >= SYMBOL_CONFIDENCE
+        ):
+            if pending is not None:
+                return [_question_again(pending, "I only see symbols there.")]
+            return [Text("I only see symbols there. Tell me what to do in words, or type “help”.")]
         turn = Turn(uow, user, tz, now, parse, memory, parse_text, index, is_common_word=self.nlu.is_common_word)
         if followup_handlers.is_button(text):
             return self._guarded(turn, lambda: followup_handlers.button(turn, text) or [])

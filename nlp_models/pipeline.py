@@ -80,7 +80,8 @@ class NluPipeline:
         if now.tzinfo is None:  # a naive message time is UTC, like every stored time
             now = now.replace(tzinfo=UTC)
         head = safe_text(text[:MAX_UNDERSTOOD_CHARS])
-        if not any(ch.isalnum() for ch in head):
+        if not any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in head):
+            # punctuation or blanks only; emoji and stars ("👍", "⭐⭐⭐⭐") are read as words
             return ParseResult(text, Intent.OUT_OF_SCOPE, 0.0, ())
 
         known, learned = self._names(head, known_names)

@@ -1,7 +1,7 @@
 """Text clean-up shared by the classifier and the entity layer.
 
-`for_classifier` folds what varies but means the same (Slack markup, digits, case) so the
-intent model sees words, not ids. `safe_text` keeps length and offsets but removes what
+`for_classifier` folds what varies but means the same (Slack markup, emoji short codes,
+digits, case) so the intent model sees words, not ids. `safe_text` keeps length and offsets but removes what
 would break a tokenizer (control characters, lone surrogates). `mask_names` puts a
 placeholder word where a name stands, for the intent classifier.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+
+import emoji
 
 # A message longer than this is understood from its beginning; entities keep true offsets.
 MAX_UNDERSTOOD_CHARS = 1000
@@ -25,11 +27,22 @@ _URL = re.compile(r"https?://\S+")
 _DIGITS = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
+# skin tones and the emoji presentation selector: "👍🏽", "👍️" and Slack's
+# ":+1::skin-tone-3:" all mean 👍
+_EMOJI_VARIANT = re.compile(r":skin-tone-[2-6]:|[\U0001F3FB-\U0001F3FF\uFE0F]")
 
 
 def safe_text(text: str) -> str:
     """Same length as `text`, with control characters and surrogates turned into spaces."""
     return _CONTROL.sub(" ", text)
+
+
+def one_emoji_form(text: str) -> str:
+    """Slack writes emoji as short codes (":thumbsup:", ":+1:"), Telegram as characters
+    ("👍"): both become the character, without skin tone or presentation selector."""
+    if ":" in text:
+        text = emoji.emojize(_EMOJI_VARIANT.sub("", text), language="alias")
+    return _EMOJI_VARIANT.sub("", text)
 
 
 def for_classifier(text: str) -> str:
@@ -42,6 +55,7 @@ def for_classifier(text: str) -> str:
     text = _SLACK_SPECIAL.sub(" @here ", text)
     text = _EMAIL.sub(" emailaddress ", text)
     text = _URL.sub(" link ", text)
+    text = one_emoji_form(text)
     text = _DIGITS.sub("0", text.lower())
     return _SPACE.sub(" ", text).strip()
 

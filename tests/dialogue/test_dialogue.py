@@ -165,6 +165,25 @@ def test_too_long_and_emoji_only_messages_get_clear_answers(rita: Chat, db: Data
     assert count(db, Interaction) == 1
 
 
+def test_emoji_answers_say_yes_no_thanks_and_hello(rita: Chat, db: Database) -> None:
+    """A thumbs-up is how people answer in chat: Telegram sends the character, Slack its
+    short code, with or without a skin tone."""
+    seed(db, "Acme Corp", contacts=(("Jane Smith", "Acme Corp"), ("Ola Nordmann", "Acme Corp")))
+    rita.say("change Jane Smith email to jsmith@acme.com")  # nothing on file: no question
+    assert "?" in rita.say("change Jane Smith email to jane@acme.com")
+    assert "Updated" in rita.say("👍🏽")
+    rita.say("change Ola Nordmann email to ola@acme.com")
+    assert "?" in rita.say("change Ola Nordmann email to o.nordmann@acme.com")
+    assert "Updated" in rita.say(":+1::skin-tone-3:")
+    assert "?" in rita.say("change Ola Nordmann email to wrong@acme.com")
+    rita.say("👎")
+    with db.unit_of_work() as uow:
+        emails = sorted(c.email for c in uow.session.scalars(select(Contact)))
+    assert emails == ["jane@acme.com", "o.nordmann@acme.com"]
+    assert "welcome" in rita.say("🙏")
+    assert "only see symbols" in rita.say("🤔")
+
+
 def test_two_users_in_two_chats_do_not_mix(dialogue: Dialogue, db: Database, rita: Chat) -> None:
     seed(db, "Acme Corp", "Globex Ltd")
     olu = Chat(dialogue, db, "olu@example.com", chat="c2")

@@ -83,7 +83,8 @@ JOURNEY: list[tuple[str, str]] = [
     ("yes", "wasn't waiting for a yes or no"),
     ("no", "wasn't waiting for a yes or no"),
     ("thanks", "You're welcome"),
-    ("😀🙏", "only see symbols"),
+    ("🤔", "only see symbols"),
+    ("🙏", "You're welcome"),
     ("cancel", "Nothing to cancel"),
     ("what's up with Kwame Mensah", "Last interactions (1 in all)"),
     # undo reverts the last change only: the case study is open again

@@ -158,3 +158,20 @@ def test_a_quoted_name_is_taken_without_its_quotes(nlu: NluPipeline) -> None:
     result = nlu.parse('create campaign "Black Friday 2026" for retail segment', NOW, UTC)
     assert result.intent is Intent.CREATE_CAMPAIGN
     assert ("CAMPAIGN", "Black Friday 2026") in pairs(result)
+
+
+def test_emoji_are_read_the_same_from_slack_and_telegram(nlu: NluPipeline) -> None:
+    """Slack sends ":+1:", Telegram "👍"; both answer a question. Stars rate."""
+    for text in ("👍", "👍🏽", ":+1:", ":thumbsup::skin-tone-2:"):
+        assert nlu.parse(text, NOW, UTC).intent is Intent.AFFIRM, text
+    assert nlu.parse(":pray:", NOW, UTC).intent is Intent.THANKS
+    assert nlu.parse("⭐⭐⭐⭐", NOW, UTC).intent is Intent.RATE_SERVICE
+    assert nlu.parse("?!...", NOW, UTC).intent is Intent.OUT_OF_SCOPE
+
+
+def test_one_emoji_form() -> None:
+    from nlp_models.text import one_emoji_form
+
+    assert one_emoji_form(":+1::skin-tone-3: thx :pray:") == "👍 thx 🙏"
+    assert one_emoji_form("👍🏿") == "👍"
+    assert one_emoji_form("call at 10:30:00, ok :)") == "call at 10:30:00, ok :)"
