@@ -121,6 +121,7 @@ time: fit_with_cv_calibration on our data takes ~28-33 s on one core (old model 
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,13 +153,27 @@ REJECTION_CANDIDATES: tuple[tuple[str, float], ...] = (("max_probability", 1.0),
 )
 
 
+_FIRST_WORD = re.compile(r"\W*(\w+)")
+
+
+def _with_start_word(text: str) -> str:
+    """The first word once more, marked as the first: "email X the slides friday" (a task)
+    has "xxstart_email", "email from X" does not. A word never seen first adds nothing (no
+    marker of its own, which would weigh alone where every other word is new)."""
+    first = _FIRST_WORD.match(text)
+    return f"xxstart_{first.group(1)} {text}" if first else text
+
+
 def _features() -> FeatureUnion:
     return FeatureUnion(
         [
             (
                 "words",
                 TfidfVectorizer(
-                    ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b",
+                    preprocessor=_with_start_word,
                 ),
             ),
             (

@@ -89,6 +89,18 @@ def test_dates_point_backward_for_what_happened_and_forward_for_what_is_due(nlu:
     assert ("DATE", "2026-11-24") in pairs(todo)
 
 
+def test_an_instruction_with_a_day_is_a_task_and_its_past_tense_a_log(nlu: NluPipeline) -> None:
+    """ "email X the contract thursday" is to do (this Thursday); "emailed X ..." happened."""
+    for text in ("email Fumiko the contract on thursday", "send Oakhill Farms the price list thursday"):
+        todo = nlu.parse(text, NOW, UTC)
+        assert todo.intent is Intent.SCHEDULE_FOLLOWUP, text
+        assert ("DATE", "2026-11-26") in pairs(todo), text
+    for text in ("emailed Fumiko the contract on thursday", "sent Oakhill Farms the price list thursday"):
+        done = nlu.parse(text, NOW, UTC)
+        assert done.intent is Intent.LOG_INTERACTION, text
+        assert ("DATE", "2026-11-19") in pairs(done), text
+
+
 def test_words_become_stage_or_metric_only_where_they_mean_it(nlu: NluPipeline) -> None:
     deal = nlu.parse("we lost the Globex deal, they went with a competitor", NOW, UTC)
     assert deal.intent is Intent.UPDATE_DEAL
