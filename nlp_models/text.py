@@ -1,9 +1,9 @@
 """Text clean-up shared by the classifier and the entity layer.
 
 `for_classifier` folds what varies but means the same (Slack markup, emoji short codes,
-digits, case) so the intent model sees words, not ids. `safe_text` keeps length and offsets but removes what
-would break a tokenizer (control characters, lone surrogates). `mask_names` puts a
-placeholder word where a name stands, for the intent classifier.
+digits, case) so the intent model sees words, not ids. `safe_text` keeps length and offsets
+but removes what would break a tokenizer (control characters, lone surrogates).
+`mask_names` puts a placeholder word where a name stands, for the intent classifier.
 """
 
 from __future__ import annotations
