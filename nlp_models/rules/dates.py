@@ -160,6 +160,7 @@ _CUE = _rx(
     rf"(?:(?<![\w'])(?:(?P<fwd>{_FORWARD_CUE})|(?P<back>{_BACKWARD_CUE}))|(?P<will>['’]ll))(?![\w'])"
 )
 _CLAUSE_END = re.compile(r"[.!?;\n]")
+_CLOCK_PAST = re.compile(r"(?<!\w)(?:half|quarter)\s+past(?!\w)")
 _CHANGE_VERB = _rx(
     r"(?<!\w)(?:move[ds]?|moving|push(?:ed|es)?|change[ds]?|changing|reschedule[ds]?|shift(?:ed|s)?"
     r"|postpone[ds]?|bump(?:ed|s)?|slip(?:ped|s)?|delay(?:ed|s)?)(?!\w)"
@@ -194,6 +195,8 @@ class _Ctx:
         ends = [m.end() for m in _CLAUSE_END.finditer(window)]
         if ends:
             window = window[ends[-1] :]
+        if "past" in window:  # "half past 3" names a time, not the past
+            window = _CLOCK_PAST.sub(lambda m: " " * len(m.group()), window)
         last: re.Match[str] | None = None
         for m in _CUE.finditer(window):
             last = m
@@ -643,7 +646,7 @@ _AT_HOUR_AFTER = _rx(
 
 @_pattern(
     rf"{_B}(?:at|@|around|um)\s*(?P<h>[01]?\d|2[0-3])(?:[.](?P<m>[0-5]\d))?"
-    r"(?:\s*o'?clock)?(?![\w:/%]|[.,]\d{3}|,\d)",
+    r"(?:\s*o'?clock|h(?![\w])|\s*uhr(?![\w]))?(?![\w:/%]|[.,]\d{3}|,\d)",
     words=["at", "around", "um", "clock"],
     digit=True,
     first=r"a@u",
@@ -655,6 +658,27 @@ def _at_hour(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
         return
     h_text = m.group("h")
     hm = _hour(int(h_text), int(m.group("m") or 0), None, not h_text.startswith("0"))
+    if hm is not None:
+        yield _Atom(m.start(), m.end(), TIME, hm=hm)
+
+
+_CLOCK_WORDS = {"half past": 30, "quarter past": 15, "quarter to": -15, "quarter til": -15}
+
+
+@_pattern(
+    rf"{_B}(?:at\s+|@\s*|around\s+)?(?P<w>half\s+past|quarter\s+(?:past|to|til))\s+(?P<h>1[0-2]|0?[1-9])"
+    r"(?:\s*(?P<mer>a\.m\.|p\.m\.|am|pm))?(?![\w:.,/%])",
+    words=["half", "quarter"],
+    digit=True,
+    first=r"ahq@",
+)
+def _clock_words(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
+    """ "half past 3" (15:30 in working hours, as "at 3"), "quarter to 9am" (08:45)."""
+    minutes = _CLOCK_WORDS[re.sub(r"\s+", " ", m.group("w"))]
+    hour = int(m.group("h"))
+    if minutes < 0:
+        hour, minutes = (hour - 1) or 12, 60 + minutes
+    hm = _hour(hour, minutes, m.group("mer"), m.group("mer") is None)
     if hm is not None:
         yield _Atom(m.start(), m.end(), TIME, hm=hm)
 
@@ -912,6 +936,31 @@ def _quarter(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
     if year is None:
         year = _nearest_quarter_year(ctx, m.start(), q)
     yield _Atom(m.start(), m.end(), PERIOD, period=_quarter_period(year, q))
+
+
+@_pattern(
+    rf"{_B}(?:h(?P<h>[12])|(?P<hw>first|second|1st|2nd)\s+half(?:\s+of)?(?:\s+(?:the\s+)?year)?)"
+    rf"(?:\s*(?:of\s+|[/-]\s*)?(?P<y>{_YEAR})|\s*'(?P<yy>\d{{2}}))?{_E}",
+    words=["h", "half"],
+    first=r"hfs1",
+)
+def _half_year(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
+    """H1 / H2 / "second half of 2027": January-June or July-December; without a year this
+    year's, or the one after / before when a cue word says so ("next H1", "last H2")."""
+    half = int(m.group("h") or 0) or (1 if m.group("hw").lower() in ("first", "1st") else 2)
+    if m.group("h") is None and m.group("y") is None and m.group("yy") is None:
+        if m.group("hw") and not re.search(r"half\s+(?:of\s+)?(?:the\s+)?year", m.group(0)):
+            return  # "first half" of something else: "the first half of the call"
+    year = _year(m.group("y") or m.group("yy"))
+    first_month = 1 if half == 1 else 7
+    if year is None:
+        year = ctx.today.year
+        cue = ctx.cue(m.start())
+        if cue is True and ctx.today.month >= first_month:
+            year += 1  # "next H1" in March is next year's
+        elif cue is False and ctx.today.month <= first_month + 5:
+            year -= 1  # "last H2" in November is last year's
+    yield _Atom(m.start(), m.end(), PERIOD, period=(date(year, first_month, 1), _month_end(year, first_month + 5)))
 
 
 def _nearest_quarter_year(ctx: _Ctx, start: int, q: int) -> int:

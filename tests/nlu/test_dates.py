@@ -315,6 +315,20 @@ def test_naive_now_is_read_as_local_time() -> None:
         ("beginning of next month", False, "2026-12-01"),
         ("start of next week", False, "2026-11-23"),
         ("mid-december", False, "2026-12-15"),
+        # clock words and a French / German hour
+        ("tomorrow at half past 3", False, "2026-11-23T15:30"),
+        ("quarter past 10am monday", False, "2026-11-23T10:15"),
+        ("quarter to 9 tomorrow", False, "2026-11-23T08:45"),
+        ("jan 5th 2027 at 14h", False, "2027-01-05T14:00"),
+        ("tomorrow um 14 uhr", False, "2026-11-23T14:00"),
+        # half-years: this year's without a cue
+        ("H1 2026", True, "2026-01-01/2026-06-30"),
+        ("h2", True, "2026-07-01/2026-12-31"),
+        ("in H1/2025", True, "2025-01-01/2025-06-30"),
+        ("second half of 2027", False, "2027-07-01/2027-12-31"),
+        ("first half of the year", True, "2026-01-01/2026-06-30"),
+        ("next h1", False, "2027-01-01/2027-06-30"),
+        ("last h2", True, "2025-07-01/2025-12-31"),
     ],
 )
 def test_more_forms(text: str, past: bool, value: str) -> None:
@@ -384,6 +398,9 @@ def test_a_change_of_date_is_two_dates_not_a_range() -> None:
         "50%",
         "at 3 sites",
         "2026",
+        "the first half of the call was about pricing",
+        "h2o filters are leaking",
+        "in 2h",
         "",
     ],
 )
