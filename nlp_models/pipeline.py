@@ -107,7 +107,7 @@ class NluPipeline:
             for ent in doc.ents
             if _could_be_a_name(ent.text)
         ]
-        return known, [e for e in learned if e is not None]
+        return known, _hyphens_joined(head, [e for e in learned if e is not None])
 
     def _entities(
         self,
@@ -161,6 +161,22 @@ def _trimmed(head: str, label: EntityLabel, start: int, end: int) -> Entity | No
     if start == end:
         return None
     return Entity(label, head[start:end], start, end, head[start:end])
+
+
+def _hyphens_joined(head: str, names: list[Entity]) -> list[Entity]:
+    """Two names of one label with only a hyphen between them are one name: the tokenizer
+    splits "Vogt-Kramer" and the recogniser may tag the halves apart."""
+    out: list[Entity] = []
+    for entity in names:
+        last = out[-1] if out else None
+        if last is not None and last.label is entity.label and head[last.end : entity.start] in _HYPHENS:
+            out[-1] = Entity(last.label, head[last.start : entity.end], last.start, entity.end, head[last.start : entity.end])
+        else:
+            out.append(entity)
+    return out
+
+
+_HYPHENS = frozenset({"-", "‐", "‑"})
 
 
 def _could_be_a_name(text: str) -> bool:

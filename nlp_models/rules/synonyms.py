@@ -111,6 +111,8 @@ METRIC_PHRASES: dict[Metric, tuple[str, ...]] = {
     Metric.ACTIVITY: (
         "activity", "activities", "calls per rep", "calls per person", "how busy", "busy",
         "rep activity", "team activity", "activty", "workload", "meetings per rep",
+        "how many calls", "how many meetings", "how many demos", "how many visits",
+        "number of calls", "number of meetings", "calls logged", "meetings logged",
     ),
     Metric.TOP_CUSTOMERS: (
         "top customers", "best customers", "biggest accounts", "biggest customers",

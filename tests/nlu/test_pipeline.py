@@ -187,3 +187,9 @@ def test_one_emoji_form() -> None:
     assert one_emoji_form(":+1::skin-tone-3: thx :pray:") == "👍 thx 🙏"
     assert one_emoji_form("👍🏿") == "👍"
     assert one_emoji_form("call at 10:30:00, ok :)") == "call at 10:30:00, ok :)"
+
+
+def test_a_hyphenated_name_is_one_name(nlu: NluPipeline) -> None:
+    result = nlu.parse("new lead: Dr. Anneliese Vogt-Kramer from Rheinwerk Medical GmbH", NOW, UTC)
+    people = [e.value for e in result.entities if e.label is EntityLabel.PERSON]
+    assert len(people) == 1 and people[0].endswith("Vogt-Kramer")

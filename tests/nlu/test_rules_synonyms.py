@@ -88,6 +88,7 @@ def test_interaction_type(text: str, expected: list[tuple[str, str]]) -> None:
         ("RFM segmentation", [("RFM", "segments"), ("segmentation", "segments")]),
         ("calls per rep", [("calls per rep", "activity")]),
         ("how busy was the team", [("how busy", "activity")]),
+        ("how many calls did the team log this week", [("how many calls", "activity")]),
         ("top 10 customers", [("top 10 customers", "top_customers")]),
         ("our best customers", [("best customers", "top_customers")]),
         ("biggest accounts by revenue", [("biggest accounts", "top_customers"), ("revenue", "sales")]),
