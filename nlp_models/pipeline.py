@@ -164,15 +164,29 @@ def _trimmed(head: str, label: EntityLabel, start: int, end: int) -> Entity | No
 
 
 def _hyphens_joined(head: str, names: list[Entity]) -> list[Entity]:
-    """Two names of one label with only a hyphen between them are one name: the tokenizer
-    splits "Vogt-Kramer" and the recogniser may tag the halves apart."""
+    """A name goes on over a hyphen to a capitalised word: the tokenizer splits "Vogt-Kramer"
+    and "Jean-Luc", and the recogniser may tag one half, or the halves apart ("Acme-based"
+    stays "Acme")."""
     out: list[Entity] = []
     for entity in names:
-        last = out[-1] if out else None
-        if last is not None and last.label is entity.label and head[last.end : entity.start] in _HYPHENS:
-            out[-1] = Entity(last.label, head[last.start : entity.end], last.start, entity.end, head[last.start : entity.end])
-        else:
-            out.append(entity)
+        start, end = entity.start, entity.end
+        while end + 1 < len(head) and head[end] in _HYPHENS and head[end + 1].isupper():
+            end += 1
+            while end < len(head) and (head[end].isalpha() or head[end] in "'’"):
+                end += 1
+        while start >= 2 and head[start - 1] in _HYPHENS and head[start - 2].isalpha():
+            word = start - 1
+            while word > 0 and head[word - 1].isalpha():
+                word -= 1
+            if not head[word].isupper():
+                break  # "e-Acme", "pre-Globex": not part of the name
+            start = word
+        if out and out[-1].label is entity.label and start <= out[-1].end:
+            start = out.pop().start  # the halves tagged apart: one name
+        elif out and start < out[-1].end:
+            continue  # grown into the name before it
+        text = head[start:end]
+        out.append(entity if (start, end) == (entity.start, entity.end) else Entity(entity.label, text, start, end, text))
     return out
 
 

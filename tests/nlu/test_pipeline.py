@@ -193,3 +193,19 @@ def test_a_hyphenated_name_is_one_name(nlu: NluPipeline) -> None:
     result = nlu.parse("new lead: Dr. Anneliese Vogt-Kramer from Rheinwerk Medical GmbH", NOW, UTC)
     people = [e.value for e in result.entities if e.label is EntityLabel.PERSON]
     assert len(people) == 1 and people[0].endswith("Vogt-Kramer")
+
+
+def test_hyphens_join_the_parts_of_a_name() -> None:
+    from nlp_models.pipeline import _hyphens_joined
+    from nlp_models.types import Entity
+
+    def joined(text: str, *parts: tuple[str, EntityLabel]) -> list[str]:
+        found = [Entity(label, p, text.index(p), text.index(p) + len(p), p) for p, label in parts]
+        return [e.value for e in _hyphens_joined(text, found)]
+
+    person, org = EntityLabel.PERSON, EntityLabel.ORG
+    assert joined("lead: Anneliese Vogt-Kramer", ("Anneliese Vogt", person)) == ["Anneliese Vogt-Kramer"]
+    assert joined("lead: Anneliese Vogt-Kramer", ("Anneliese Vogt", person), ("Kramer", person)) == ["Anneliese Vogt-Kramer"]
+    assert joined("call Jean-Luc Picard", ("Luc Picard", person)) == ["Jean-Luc Picard"]
+    assert joined("met Kim at Coca-Cola", ("Kim", person), ("Coca", org)) == ["Kim", "Coca-Cola"]
+    assert joined("our Acme-based team", ("Acme", org)) == ["Acme"]
