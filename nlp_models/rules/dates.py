@@ -1002,6 +1002,8 @@ _MONTH_CUES = (
     r"since|in|during|for|until|till|til|by|from|to|of|through|thru|throughout|before|after|early|late"
     r"|last|next|this|end\s+of|the\s+end\s+of|beginning\s+of|the\s+beginning\s+of|start\s+of"
     r"|the\s+start\s+of|middle\s+of|the\s+middle\s+of|whole|all\s+of|month\s+of|the\s+month\s+of"
+    # a deal's close date: "close march", "expected close: feb", "closing date june"
+    r"|clos(?:e|es|ed|ing)(?:\s+date)?\s*:?|due\s*:?|deadline\s*:?"
 )
 
 

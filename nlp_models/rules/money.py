@@ -78,7 +78,8 @@ _CODE = _alt(sorted(_CODES | _AMBIGUOUS_CODES))
 _WORD = _alt(list(_WORDS))
 _MULT_TIGHT = r"k|K|mm|MM|mn|mln|m|M|bn|BN|b|B|cr"
 _MULT_WORD = r"thousand|grand|million|millions|billion|billions|mio|mln|lakhs?|lacs?|crores?|bn|mn|cr"
-_MULT = rf"(?:(?:{_MULT_TIGHT})(?![\w$€£])|\s?(?:{_MULT_WORD})(?!\w))"
+# "120k€" and, with a space, only before a symbol: "120 k€", "1,2 M€"
+_MULT = rf"(?:(?:{_MULT_TIGHT})(?![\w])|\s(?:{_MULT_TIGHT})(?=[$€£¥₹])|\s?(?:{_MULT_WORD})(?!\w))"
 _NUM_END = r"(?![\d]|[.,'’]\d)"
 
 _DIGIT = re.compile(r"\d")

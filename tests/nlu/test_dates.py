@@ -329,6 +329,10 @@ def test_naive_now_is_read_as_local_time() -> None:
         ("first half of the year", True, "2026-01-01/2026-06-30"),
         ("next h1", False, "2027-01-01/2027-06-30"),
         ("last h2", True, "2025-07-01/2025-12-31"),
+        # a deal's close date
+        ("45k usd, close march", False, "2027-03-01/2027-03-31"),
+        ("expected close: feb", False, "2027-02-01/2027-02-28"),
+        ("closing date june 2027", False, "2027-06-01/2027-06-30"),
     ],
 )
 def test_more_forms(text: str, past: bool, value: str) -> None:
@@ -400,6 +404,7 @@ def test_a_change_of_date_is_two_dates_not_a_range() -> None:
         "2026",
         "the first half of the call was about pricing",
         "h2o filters are leaking",
+        "we close may deals first",
         "in 2h",
         "",
     ],
