@@ -939,7 +939,7 @@ def _quarter(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
 
 
 @_pattern(
-    rf"{_B}(?:h(?P<h>[12])|(?P<hw>first|second|1st|2nd)\s+half(?:\s+of)?(?:\s+(?:the\s+)?year)?)"
+    rf"{_B}(?:h(?P<h>[12])|(?P<hw>first|second|1st|2nd)\s+half(?:\s+of)?(?P<year_word>\s+(?:the\s+)?year)?)"
     rf"(?:\s*(?:of\s+|[/-]\s*)?(?P<y>{_YEAR})|\s*'(?P<yy>\d{{2}}))?{_E}",
     words=["h", "half"],
     first=r"hfs1",
@@ -947,11 +947,10 @@ def _quarter(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
 def _half_year(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
     """H1 / H2 / "second half of 2027": January-June or July-December; without a year this
     year's, or the one after / before when a cue word says so ("next H1", "last H2")."""
-    half = int(m.group("h") or 0) or (1 if m.group("hw").lower() in ("first", "1st") else 2)
-    if m.group("h") is None and m.group("y") is None and m.group("yy") is None:
-        if m.group("hw") and not re.search(r"half\s+(?:of\s+)?(?:the\s+)?year", m.group(0)):
-            return  # "first half" of something else: "the first half of the call"
     year = _year(m.group("y") or m.group("yy"))
+    if m.group("hw") and year is None and not m.group("year_word"):
+        return  # "first half" of something else: "the first half of the call"
+    half = int(m.group("h") or 0) or (1 if m.group("hw").lower() in ("first", "1st") else 2)
     first_month = 1 if half == 1 else 7
     if year is None:
         year = ctx.today.year

@@ -11,9 +11,10 @@ from scipy.special import softmax
 from nlp_models.evaluation import evaluate, read_gold
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
-from nlp_models.pipeline import NluPipeline
-from nlp_models.text import mask_names
+from nlp_models.pipeline import NluPipeline, _hyphens_joined
+from nlp_models.text import mask_names, one_emoji_form
 from nlp_models.training_data import HELDOUT_FILE, load_intent_examples
+from nlp_models.types import Entity
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 UTC = ZoneInfo("UTC")
@@ -182,8 +183,6 @@ def test_emoji_are_read_the_same_from_slack_and_telegram(nlu: NluPipeline) -> No
 
 
 def test_one_emoji_form() -> None:
-    from nlp_models.text import one_emoji_form
-
     assert one_emoji_form(":+1::skin-tone-3: thx :pray:") == "👍 thx 🙏"
     assert one_emoji_form("👍🏿") == "👍"
     assert one_emoji_form("call at 10:30:00, ok :)") == "call at 10:30:00, ok :)"
@@ -196,9 +195,6 @@ def test_a_hyphenated_name_is_one_name(nlu: NluPipeline) -> None:
 
 
 def test_hyphens_join_the_parts_of_a_name() -> None:
-    from nlp_models.pipeline import _hyphens_joined
-    from nlp_models.types import Entity
-
     def joined(text: str, *parts: tuple[str, EntityLabel]) -> list[str]:
         found = [Entity(label, p, text.index(p), text.index(p) + len(p), p) for p, label in parts]
         return [e.value for e in _hyphens_joined(text, found)]
