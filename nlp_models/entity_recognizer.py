@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
 
 import spacy
 from spacy.language import Language
@@ -23,6 +22,7 @@ from spacy.util import filter_spans, minibatch
 from thinc.api import Adam, Model
 
 from nlp_models.labels import LEARNED_LABELS, EntityLabel
+from nlp_models.training_data import Example
 
 NER_CONFIG = {
     "model": {
@@ -50,30 +50,15 @@ def blank_pipeline() -> Language:
     return spacy.blank("en")
 
 
-class Marked(Protocol):
-    """A text with its entities marked: our `training_data.Example`, or a public data set's."""
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def spans(self) -> Sequence[tuple[int, int, str]]: ...
-
-
 def train_entity_recognizer(
-    examples: Sequence[Marked],
-    epochs: int = 8,
-    seed: int = 7,
-    log: bool = False,
-    labels: Iterable[str] = tuple(label.value for label in LEARNED_LABELS),
+    examples: Sequence[Example], epochs: int = 8, seed: int = 7, log: bool = False
 ) -> Language:
-    """Train the recogniser; spans that don't fall on token boundaries are skipped.
-    `labels` are ours (PERSON, ORG, PRODUCT, CAMPAIGN) unless a public data set's are given."""
+    """Train the recogniser; spans that don't fall on token boundaries are skipped."""
     spacy.util.fix_random_seed(seed)
     nlp = blank_pipeline()
     ner = nlp.add_pipe("ner", config=NER_CONFIG)
-    for label in labels:
-        ner.add_label(str(label))  # type: ignore[attr-defined]
+    for label in LEARNED_LABELS:
+        ner.add_label(label.value)  # type: ignore[attr-defined]
     data: list[SpacyExample] = []
     for ex in examples:
         doc = nlp.make_doc(ex.text)

@@ -101,14 +101,3 @@ def mask_names(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     """`text` with each (start, end, label) name span replaced by its label's placeholder
     (`replace_spans`); labels without a placeholder stay text."""
     return replace_spans(text, spans, lambda _, label: NAME_PLACEHOLDERS.get(label))
-
-
-def placeholder(label: str) -> str:
-    """The placeholder word of any entity label: ours ("someperson"), or a public data set's
-    ("playlist" → "someplaylist", "movie_name" → "somemoviename")."""
-    return NAME_PLACEHOLDERS.get(label) or "some" + "".join(WORD.findall(label.lower()))
-
-
-def mask_entities(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
-    """`text` with every (start, end, label) span replaced by its label's placeholder."""
-    return replace_spans(text, spans, lambda _, label: placeholder(label))

@@ -124,29 +124,7 @@ def test_benchmark_command_on_a_tiny_public_style_dataset(tmp_path: Path) -> Non
     assert result["dataset"] == "snips"
     assert result["intent_accuracy"] == 1.0
     assert result["oos_recall"] is None
-    assert result["entities"] is False
     assert set(result) >= {"train_s", "parse_ms_p50"}
-
-
-def test_benchmark_command_learns_the_entities_a_data_set_marks(tmp_path: Path) -> None:
-    songs = ["hey jude", "purple rain", "blue monday", "let it be"]
-    rows = {
-        "train": [(f"play {s}", "O " + " ".join(["B-track"] + ["I-track"] * (len(s.split()) - 1)), "PlayMusic") for s in songs * 4]
-        + [(f"add {s} to my gym playlist", "O " + " ".join(["B-track"] + ["I-track"] * (len(s.split()) - 1)) + " O O B-playlist O", "AddToPlaylist") for s in songs * 4],
-        "valid": [("play hey jude", "O B-track I-track", "PlayMusic")],
-        "test": [("play let it be", "O O O O", "PlayMusic"), ("add purple rain to my gym playlist", "O O O O O O O", "AddToPlaylist")],
-    }
-    for split, lines in rows.items():
-        folder = tmp_path / "snips" / split
-        folder.mkdir(parents=True)
-        (folder / "seq.in").write_text("\n".join(t for t, _, _ in lines) + "\n")
-        (folder / "seq.out").write_text("\n".join(tags for _, tags, _ in lines) + "\n")
-        (folder / "label").write_text("\n".join(i for _, _, i in lines) + "\n")
-    proc = run_chatcrm("nlu", "benchmark", "--dataset", "snips", "--data-dir", str(tmp_path))
-    assert proc.returncode == 0, proc.stderr.decode()
-    result = json.loads(proc.stdout.decode().splitlines()[-1])
-    assert result["entities"] is True
-    assert result["intent_accuracy"] == 1.0
 
 
 def test_benchmark_command_names_a_missing_dataset(tmp_path: Path) -> None:
