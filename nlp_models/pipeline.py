@@ -13,6 +13,7 @@ Order of work for one message:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -107,7 +108,8 @@ class NluPipeline:
             for ent in doc.ents
             if _could_be_a_name(ent.text)
         ]
-        return known, _hyphens_joined(head, [e for e in learned if e is not None])
+        joined = _hyphens_joined(head, [e for e in learned if e is not None])
+        return known, _companies_by_context(head, known + joined, joined)
 
     def _entities(
         self,
@@ -191,6 +193,44 @@ def _hyphens_joined(head: str, names: list[Entity]) -> list[Entity]:
 
 
 _HYPHENS = frozenset({"-", "‐", "‑"})
+
+# "Priya from Infosys", "Lena Vogel, head of ops at Trivago", "Jane @ Wolt": what a person is
+# at or from is a company. The recogniser knows no names, and a lone capitalised word it has
+# not seen is more often a person in its training data.
+_AFTER_A_PERSON = re.compile(r"\s*(?:,[^,.;:!?()]{0,40}?)?\s*(?:from|at|of|@)\s*$", re.IGNORECASE)
+# "add company Wolt", "new supplier Brno Plast"; "our contact at Rakuten", "the team at Canva",
+# "the CFO of Zalando"
+_COMPANY_WORD = re.compile(
+    r"(?<!\w)(?:(?:company|companies|org|organi[sz]ation|firm|supplier|vendor|distributor)"
+    r"\s+(?:called\s+|named\s+)?"
+    r"|(?:contacts?|team|people|folks|guys|someone|anyone|everyone|buyer|champion|founder"
+    r"|ceo|cto|cfo|coo|cmo|cio|vp|director|manager|head\s+of\s+\w+)\s+(?:at|from|of|@)\s*)$",
+    re.IGNORECASE,
+)
+
+
+def _companies_by_context(head: str, names: list[Entity], learned: list[Entity]) -> list[Entity]:
+    """A learnt person becomes a company where the words around it say so: right after a
+    person and "from", "at", "of" or "@" (a job title may stand between), right after the
+    word company, supplier and the like, or after "contact at", "team at", "CTO of"."""
+    out: list[Entity] = []
+    for entity in learned:
+        if entity.label is EntityLabel.PERSON and _said_to_be_a_company(head, entity, names):
+            entity = Entity(EntityLabel.ORG, entity.text, entity.start, entity.end, entity.value)
+        out.append(entity)
+    return out
+
+
+def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> bool:
+    before = head[: entity.start]
+    if _COMPANY_WORD.search(before):
+        return True
+    person = max(
+        (n for n in names if n.label is EntityLabel.PERSON and n.end <= entity.start),
+        key=lambda n: n.end,
+        default=None,
+    )
+    return person is not None and _AFTER_A_PERSON.fullmatch(head[person.end : entity.start]) is not None
 
 
 def _could_be_a_name(text: str) -> bool:

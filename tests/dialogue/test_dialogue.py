@@ -393,6 +393,16 @@ def test_add_contact_keeps_the_whole_name_when_the_recogniser_takes_part_of_it(r
     assert "Added Sam Lee (Initech)" in rita.say("yes")
 
 
+def test_a_one_word_company_after_a_job_title_becomes_the_contacts_company(rita: Chat, db: Database) -> None:
+    # the recogniser alone read "Trivago" as a second person and the company was lost
+    assert "I don't know a company called “Trivago”" in rita.say("add Lena Vogel, head of ops at Trivago")
+    assert "Added Lena Vogel (Trivago)" in rita.say("yes")
+    assert "Added the company Wolt" in rita.say("add company Wolt")
+    with db.unit_of_work() as uow:
+        assert sorted(uow.session.scalars(select(Company.name))) == ["Trivago", "Wolt"]
+        assert list(uow.session.scalars(select(Contact.name))) == ["Lena Vogel"]
+
+
 def test_a_bare_number_with_nothing_to_pick_from_says_so(rita: Chat, db: Database) -> None:
     assert "no question is open" in rita.say("2")
     seed(db, "Acme Corp")

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from scipy.special import softmax
 
 from nlp_models.evaluation import evaluate, read_gold
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
-from nlp_models.pipeline import NluPipeline, _hyphens_joined
+from nlp_models.pipeline import NluPipeline, _companies_by_context, _hyphens_joined
 from nlp_models.text import mask_names, one_emoji_form
 from nlp_models.training_data import HELDOUT_FILE, load_intent_examples
 from nlp_models.types import Entity
@@ -205,3 +206,43 @@ def test_hyphens_join_the_parts_of_a_name() -> None:
     assert joined("call Jean-Luc Picard", ("Luc Picard", person)) == ["Jean-Luc Picard"]
     assert joined("met Kim at Coca-Cola", ("Kim", person), ("Coca", org)) == ["Kim", "Coca-Cola"]
     assert joined("our Acme-based team", ("Acme", org)) == ["Acme"]
+
+
+def _names(text: str, *marked: tuple[str, EntityLabel]) -> list[Entity]:
+    out = []
+    for name, label in marked:
+        start = text.index(name)
+        out.append(Entity(label, name, start, start + len(name), name))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "companies"),
+    [
+        ("had a call with Priya from Infosys", ["Priya", "Infosys"], ["Infosys"]),
+        ("add Lena Vogel, head of ops at Trivago", ["Lena Vogel", "Trivago"], ["Trivago"]),
+        ("Jana @ Skoda wants a callback", ["Jana", "Skoda"], ["Skoda"]),
+        ("spoke to José María of Grupo Andino", ["José María", "Grupo Andino"], ["Grupo Andino"]),
+        ("add company Wolt", ["Wolt"], ["Wolt"]),
+        ("new supplier Brno Plast, contact is Olu", ["Brno Plast", "Olu"], ["Brno Plast"]),
+        ("who's our contact at Rakuten?", ["Rakuten"], ["Rakuten"]),
+        ("the CFO of Zalando wants a call", ["Zalando"], ["Zalando"]),
+        # people stay people
+        ("Tom got an email from Jane about the renewal", ["Tom", "Jane"], []),
+        ("met Priya and Ahmed at the conference", ["Priya", "Ahmed"], []),
+        ("assign Zalando to Kemal", ["Zalando", "Kemal"], []),
+        ("set owner of Jane Smith to Rita", ["Jane Smith", "Rita"], []),
+    ],
+)
+def test_what_a_person_is_at_or_from_is_a_company(text: str, names: list[str], companies: list[str]) -> None:
+    learned = _names(text, *((n, EntityLabel.PERSON) for n in names))
+    found = _companies_by_context(text, learned, learned)
+    assert [e.text for e in found if e.label is EntityLabel.ORG] == companies
+    assert [e.text for e in found] == names
+
+
+def test_a_known_person_before_at_makes_the_learnt_name_a_company() -> None:
+    text = "Rita Moreno at Ocado called"
+    known = _names(text, ("Rita Moreno", EntityLabel.PERSON))
+    learned = _names(text, ("Ocado", EntityLabel.PERSON))
+    assert [e.label for e in _companies_by_context(text, known + learned, learned)] == [EntityLabel.ORG]
