@@ -103,6 +103,15 @@ def test_an_instruction_with_a_day_is_a_task_and_its_past_tense_a_log(nlu: NluPi
         assert ("DATE", "2026-11-19") in pairs(done), text
 
 
+def test_asking_for_a_human_is_help_and_a_meeting_put_on_the_list_is_a_task(nlu: NluPipeline) -> None:
+    # before: "talk to a real person" was a logged conversation, "add to my list" a listing
+    assert nlu.parse("i want to talk to a real person", NOW, UTC).intent is Intent.HELP
+    assert nlu.parse("talked to a real person at Acme today, finally", NOW, UTC).intent is Intent.LOG_INTERACTION
+    task = nlu.parse("mtg w Globex tmrw 11am pls add to my list", NOW, UTC)
+    assert task.intent is Intent.SCHEDULE_FOLLOWUP
+    assert ("DATE", "2026-11-23T11:00") in pairs(task)
+
+
 def test_words_become_stage_or_metric_only_where_they_mean_it(nlu: NluPipeline) -> None:
     deal = nlu.parse("we lost the Globex deal, they went with a competitor", NOW, UTC)
     assert deal.intent is Intent.UPDATE_DEAL
