@@ -222,8 +222,7 @@ def _companies_by_context(head: str, names: list[Entity], learned: list[Entity])
 
 
 def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> bool:
-    before = head[: entity.start]
-    if _COMPANY_WORD.search(before):
+    if _COMPANY_WORD.search(head[max(0, entity.start - 40) : entity.start]):
         return True
     person = max(
         (n for n in names if n.label is EntityLabel.PERSON and n.end <= entity.start),
