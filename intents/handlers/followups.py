@@ -22,6 +22,12 @@ TITLE_PREFIX = re.compile(
     r"i\s+(?:need|have)\s+to|need\s+to|don'?t\s+let\s+me\s+forget\s+to)\s*",
     re.IGNORECASE,
 )
+# "pls add to my list", "put it on my calendar": how to keep it, not what is to be done
+TITLE_ASIDE = re.compile(
+    r"[\s,;:-]*\b(?:(?:please|pls|plz)\s+)?(?:add|put)(?:\s+(?:it|this|that))?\s+(?:to|on|in(?:to)?)\s+my\s+"
+    r"(?:list|calendar|cal|tasks?|to-?do(?:\s+list)?|agenda)\b[\s,;:.!-]*",
+    re.IGNORECASE,
+)
 TITLE_TAIL = re.compile(r"(?:\s+(?:at|on|by|for|in|until|before|next|this|due))+\s*$", re.IGNORECASE)
 RESCHEDULE = re.compile(r"\b(?:push|move|reschedule|re-schedule|postpone|shift|bump|delay|put\s+off)\b", re.IGNORECASE)
 MOVE_WORDS = {"push", "move", "reschedule", "re", "schedule", "postpone", "shift", "bump", "delay", "put", "off",
@@ -111,7 +117,7 @@ def _title(req: Request) -> str:
     text = str(req.slots.get("text", ""))
     for date_text in [*entity_texts(req, EntityLabel.DATE), impossible_when(text)]:
         text = text.replace(date_text, " ") if date_text else text
-    title = " ".join(text.split())
+    title = " ".join(TITLE_ASIDE.sub(" ", text).split())
     title = TITLE_PREFIX.sub("", title)
     title = TITLE_TAIL.sub("", title).strip(" ,.:;-!?")
     return title[0].upper() + title[1:] if len(title.split()) >= 2 else ""

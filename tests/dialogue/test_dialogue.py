@@ -403,6 +403,15 @@ def test_a_one_word_company_after_a_job_title_becomes_the_contacts_company(rita:
         assert list(uow.session.scalars(select(Contact.name))) == ["Lena Vogel"]
 
 
+def test_where_to_keep_a_task_is_not_part_of_its_title(rita: Chat, db: Database) -> None:
+    seed(db, "Wolt")
+    for text in ("mtg w Wolt tmrw 11am pls add to my list", "put on my list: send Wolt the quote by monday"):
+        assert "Follow-up" in rita.say(text), text
+    with db.unit_of_work() as uow:
+        titles = sorted(uow.session.scalars(select(FollowUp.title)))
+    assert titles == ["Mtg w Wolt", "Send Wolt the quote"]
+
+
 def test_a_bare_number_with_nothing_to_pick_from_says_so(rita: Chat, db: Database) -> None:
     assert "no question is open" in rita.say("2")
     seed(db, "Acme Corp")
