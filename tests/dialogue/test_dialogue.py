@@ -412,6 +412,13 @@ def test_where_to_keep_a_task_is_not_part_of_its_title(rita: Chat, db: Database)
     assert titles == ["Mtg w Wolt", "Send Wolt the quote"]
 
 
+def test_the_city_of_a_meeting_is_no_company_to_add(rita: Chat, db: Database) -> None:
+    seed(db, "Anatolia Foods", contacts=(("Kemal Yilmaz", "Anatolia Foods"),))
+    reply = rita.say("met Kemal in Istanbul last week")
+    assert "Logged a meeting with Kemal Yilmaz (Anatolia Foods)" in reply
+    assert "Istanbul" not in reply and count(db, Company) == 1
+
+
 def test_a_bare_number_with_nothing_to_pick_from_says_so(rita: Chat, db: Database) -> None:
     assert "no question is open" in rita.say("2")
     seed(db, "Acme Corp")

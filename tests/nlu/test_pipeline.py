@@ -255,3 +255,12 @@ def test_a_known_person_before_at_makes_the_learnt_name_a_company() -> None:
     known = _names(text, ("Rita Moreno", EntityLabel.PERSON))
     learned = _names(text, ("Ocado", EntityLabel.PERSON))
     assert [e.label for e in _companies_by_context(text, known + learned, learned)] == [EntityLabel.ORG]
+
+
+def test_a_city_or_country_after_in_is_no_name(nlu: NluPipeline) -> None:
+    # before: "Istanbul" was a company, and logging the meeting asked to add it
+    met = nlu.parse("met Kemal in Istanbul last week", NOW, UTC)
+    assert ("PERSON", "Kemal") in pairs(met)
+    assert not [e for e in met.entities if e.text == "Istanbul"]
+    assert ("ORG", "Krone Bank") in pairs(nlu.parse("who is our main contact in Krone Bank", NOW, UTC))
+    assert ("PERSON", "Jordan") in pairs(nlu.parse("sent the quote to Jordan", NOW, UTC))
