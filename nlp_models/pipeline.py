@@ -140,6 +140,7 @@ class NluPipeline:
             tz=tz,
             default_currency=self.default_currency,
             past=intent in PAST_INTENTS,
+            keep=lambda label: intent in LABEL_INTENTS.get(label, (intent,)),
         )
 
         def rank(entity: Entity, tier: int, source: int) -> tuple[int, int, int, int]:

@@ -3,8 +3,10 @@ STAGE, INTERACTION_TYPE and METRIC.
 
 `extract_rule_entities` runs every extractor over the original text, reconciles overlapping
 candidates (`overlaps.py`) and returns entities sorted by start, with offsets into the text
-as given. It returns every label it finds: gating STAGE / INTERACTION_TYPE / METRIC by intent
-is the pipeline's job. It never raises; an extractor that fails on odd input contributes
+as given. Gating STAGE / INTERACTION_TYPE / METRIC by intent is the pipeline's job; it hands
+in `keep`, and a label it does not keep is dropped before overlaps are reconciled, so it
+never hides one that is kept ("calls" is activity in a report, the call type in a task).
+It never raises; an extractor that fails on odd input contributes
 nothing and the others still run.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from nlp_models.labels import EntityLabel
 from nlp_models.rules.dates import find_dates
 from nlp_models.rules.emails import find_emails
 from nlp_models.rules.money import find_money
@@ -50,8 +53,10 @@ def extract_rule_entities(
     tz: ZoneInfo,
     default_currency: str = "USD",
     past: bool = False,
+    keep: Callable[[EntityLabel], bool] | None = None,
 ) -> list[Entity]:
-    """All rule entities of `text`, one label per span, sorted by start."""
+    """All rule entities of `text` whose label `keep` keeps (default: all), one label per
+    span, sorted by start."""
     if not isinstance(text, str) or not text.strip():
         return []
     original = text
@@ -73,7 +78,7 @@ def extract_rule_entities(
         except Exception as exc:  # noqa: BLE001 - one extractor must not sink the message
             # the message text never goes to the log, only which extractor failed and how
             log.warning("rule extractor %s failed: %s", name, type(exc).__name__)
-    resolved = resolve_overlaps(candidates)
+    resolved = resolve_overlaps(c for c in candidates if keep is None or keep(c.label))
     # `text` of each entity is the original slice (the cleaned copy has the same offsets).
     return [
         e if original[e.start : e.end] == e.text else type(e)(e.label, original[e.start : e.end], e.start, e.end, e.value)

@@ -113,6 +113,9 @@ METRIC_PHRASES: dict[Metric, tuple[str, ...]] = {
         "rep activity", "team activity", "activty", "workload", "meetings per rep",
         "how many calls", "how many meetings", "how many demos", "how many visits",
         "number of calls", "number of meetings", "calls logged", "meetings logged",
+        # in a report, the team's calls or meetings are its activity ("how is the team doing
+        # on calls this week"); the pipeline keeps METRIC for reports only
+        "calls", "meetings", "demos", "visits", "calls made", "meetings held",
     ),
     Metric.TOP_CUSTOMERS: (
         "top customers", "best customers", "biggest accounts", "biggest customers",

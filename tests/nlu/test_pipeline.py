@@ -264,3 +264,12 @@ def test_a_city_or_country_after_in_is_no_name(nlu: NluPipeline) -> None:
     assert not [e for e in met.entities if e.text == "Istanbul"]
     assert ("ORG", "Krone Bank") in pairs(nlu.parse("who is our main contact in Krone Bank", NOW, UTC))
     assert ("PERSON", "Jordan") in pairs(nlu.parse("sent the quote to Jordan", NOW, UTC))
+
+
+def test_a_word_two_labels_could_take_is_the_one_its_intent_uses(nlu: NluPipeline) -> None:
+    # "calls" is the team's activity in a report and the call type in a task; before, the
+    # metric won the span and the task lost its call type
+    task = nlu.parse("remind me about my calls tomorrow", NOW, UTC)
+    assert task.intent is Intent.SCHEDULE_FOLLOWUP and ("INTERACTION_TYPE", "call") in pairs(task)
+    report = nlu.parse("how is the team doing on calls this week", NOW, UTC)
+    assert report.intent is Intent.REPORT and ("METRIC", "activity") in pairs(report)

@@ -89,6 +89,8 @@ def test_interaction_type(text: str, expected: list[tuple[str, str]]) -> None:
         ("calls per rep", [("calls per rep", "activity")]),
         ("how busy was the team", [("how busy", "activity")]),
         ("how many calls did the team log this week", [("how many calls", "activity")]),
+        ("how is the team doing on calls this week", [("calls", "activity")]),
+        ("demos per rep last month", [("demos", "activity")]),
         ("top 10 customers", [("top 10 customers", "top_customers")]),
         ("our best customers", [("best customers", "top_customers")]),
         ("biggest accounts by revenue", [("biggest accounts", "top_customers"), ("revenue", "sales")]),
