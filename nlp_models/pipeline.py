@@ -2,7 +2,8 @@
 
 Order of work for one message:
   1. clean (control characters out, offsets kept) and cut to what we understand;
-  2. names: learnt entities (spaCy NER) and names the CRM already knows (phrase matcher);
+  2. names: learnt entities (spaCy NER, tidied by `nlp_models.names`) and names the CRM
+     already knows (phrase matcher);
   3. intent classifier (with the out-of-scope threshold): the mean of its margins on the
      text with those names masked (`mask_names`) and on the text as written; it learnt
      each example both masked and with other names in place of its names;
@@ -13,7 +14,6 @@ Order of work for one message:
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -24,6 +24,13 @@ from spacy.language import Language
 from nlp_models.entity_recognizer import KnownNames
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
+from nlp_models.names import (
+    companies_by_context,
+    could_be_a_name,
+    hyphens_joined,
+    is_a_place,
+    trimmed,
+)
 from nlp_models.rules import extract_rule_entities
 from nlp_models.text import MAX_UNDERSTOOD_CHARS, mask_names, safe_text
 from nlp_models.types import Entity, ParseResult
@@ -106,24 +113,14 @@ class NluPipeline:
             for s, e, label in (known_names.spans(doc) if known_names else [])
         ]
         learned = [
-            _trimmed(head, EntityLabel(ent.label_), ent.start_char, ent.end_char)
+            trimmed(head, EntityLabel(ent.label_), ent.start_char, ent.end_char)
             for ent in doc.ents
-            if _could_be_a_name(ent.text)
+            if could_be_a_name(ent.text)
         ]
         joined = [
-            e for e in _hyphens_joined(head, [e for e in learned if e is not None]) if not self._is_a_place(head, e)
+            e for e in hyphens_joined(head, [e for e in learned if e is not None]) if not is_a_place(head, e, self.places)
         ]
-        return known, _companies_by_context(head, known + joined, joined)
-
-    def _is_a_place(self, head: str, entity: Entity) -> bool:
-        """A learnt person or company right after "in" that is a country or a city: "met
-        Kemal in Istanbul", "our office in Nairobi" (not "in Istanbul's office")."""
-        return (
-            entity.label in (EntityLabel.PERSON, EntityLabel.ORG)
-            and entity.text.lower() in self.places
-            and _IN_BEFORE.search(head, max(0, entity.start - 8), entity.start) is not None
-            and not head.startswith(("'s", "’s"), entity.end)
-        )
+        return known, companies_by_context(head, known + joined, joined)
 
     def _entities(
         self,
@@ -140,7 +137,7 @@ class NluPipeline:
             tz=tz,
             default_currency=self.default_currency,
             past=intent in PAST_INTENTS,
-            keep=lambda label: intent in LABEL_INTENTS.get(label, (intent,)),
+            keep=lambda label: label not in LABEL_INTENTS or intent in LABEL_INTENTS[label],
         )
 
         def rank(entity: Entity, tier: int, source: int) -> tuple[int, int, int, int]:
@@ -163,100 +160,6 @@ class NluPipeline:
                 continue
             chosen.append(entity)
         return tuple(sorted(chosen, key=lambda e: e.start))
-
-
-_AROUND_NAMES = "\"'`“”‘’„«»‹›()[]{}<>,;:*_"
-
-
-def _trimmed(head: str, label: EntityLabel, start: int, end: int) -> Entity | None:
-    """A learnt span without the quotes, brackets and commas the recogniser took along
-    (`"Black Friday 2026"` is the campaign Black Friday 2026)."""
-    while start < end and head[start] in _AROUND_NAMES:
-        start += 1
-    while end > start and head[end - 1] in _AROUND_NAMES:
-        end -= 1
-    if start == end:
-        return None
-    return Entity(label, head[start:end], start, end, head[start:end])
-
-
-def _hyphens_joined(head: str, names: list[Entity]) -> list[Entity]:
-    """A name goes on over a hyphen to a capitalised word: the tokenizer splits "Vogt-Kramer"
-    and "Jean-Luc", and the recogniser may tag one half, or the halves apart ("Acme-based"
-    stays "Acme")."""
-    out: list[Entity] = []
-    for entity in names:
-        start, end = entity.start, entity.end
-        while end + 1 < len(head) and head[end] in _HYPHENS and head[end + 1].isupper():
-            end += 1
-            while end < len(head) and (head[end].isalpha() or head[end] in "'’"):
-                end += 1
-        while start >= 2 and head[start - 1] in _HYPHENS and head[start - 2].isalpha():
-            word = start - 1
-            while word > 0 and head[word - 1].isalpha():
-                word -= 1
-            if not head[word].isupper():
-                break  # "e-Acme", "pre-Globex": not part of the name
-            start = word
-        if out and out[-1].label is entity.label and start <= out[-1].end:
-            start = out.pop().start  # the halves tagged apart: one name
-        elif out and start < out[-1].end:
-            continue  # grown into the name before it
-        text = head[start:end]
-        out.append(entity if (start, end) == (entity.start, entity.end) else Entity(entity.label, text, start, end, text))
-    return out
-
-
-_HYPHENS = frozenset({"-", "‐", "‑"})
-_IN_BEFORE = re.compile(r"(?<!\w)in\s+$", re.IGNORECASE)
-
-# "Priya from Infosys", "Lena Vogel, head of ops at Trivago", "Jane @ Wolt": what a person is
-# at or from is a company. The recogniser knows no names, and a lone capitalised word it has
-# not seen is more often a person in its training data.
-_AFTER_A_PERSON = re.compile(r"\s*(?:,[^,.;:!?()]{0,40}?)?\s*(?:from|at|of|@)\s*$", re.IGNORECASE)
-# "add company Wolt", "new supplier Brno Plast"; "our contact at Rakuten", "the team at Canva",
-# "the CFO of Zalando"
-_COMPANY_WORD = re.compile(
-    r"(?<!\w)(?:(?:company|companies|org|organi[sz]ation|firm|supplier|vendor|distributor)"
-    r"\s+(?:called\s+|named\s+)?"
-    r"|(?:contacts?|team|people|folks|guys|someone|anyone|everyone|buyer|champion|founder"
-    r"|ceo|cto|cfo|coo|cmo|cio|vp|director|manager|head\s+of\s+\w+)\s+(?:at|from|of|@)\s*)$",
-    re.IGNORECASE,
-)
-
-
-def _companies_by_context(head: str, names: list[Entity], learned: list[Entity]) -> list[Entity]:
-    """A learnt person becomes a company where the words around it say so: right after a
-    person and "from", "at", "of" or "@" (a job title may stand between), right after the
-    word company, supplier and the like, or after "contact at", "team at", "CTO of"."""
-    out: list[Entity] = []
-    for entity in learned:
-        if entity.label is EntityLabel.PERSON and _said_to_be_a_company(head, entity, names):
-            entity = Entity(EntityLabel.ORG, entity.text, entity.start, entity.end, entity.value)
-        out.append(entity)
-    return out
-
-
-def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> bool:
-    if _COMPANY_WORD.search(head[max(0, entity.start - 40) : entity.start]):
-        return True
-    person = max(
-        (n for n in names if n.label is EntityLabel.PERSON and n.end <= entity.start),
-        key=lambda n: n.end,
-        default=None,
-    )
-    return person is not None and _AFTER_A_PERSON.fullmatch(head[person.end : entity.start]) is not None
-
-
-def _could_be_a_name(text: str) -> bool:
-    """A learnt span is a name only if it has a letter and nothing undecodable or unprintable
-    (binary junk read as text must not become a product, nor be masked as one)."""
-    return any(ch.isalpha() for ch in text) and not any(
-        ch == "\ufffd" or unicodedata.category(ch) in _NOT_IN_NAMES for ch in text
-    )
-
-
-_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def _first_wins(entities: list[Entity]) -> list[Entity]:

@@ -12,7 +12,8 @@ from scipy.special import softmax
 from nlp_models.evaluation import evaluate, read_gold
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
-from nlp_models.pipeline import NluPipeline, _companies_by_context, _hyphens_joined
+from nlp_models.names import companies_by_context, hyphens_joined
+from nlp_models.pipeline import NluPipeline
 from nlp_models.text import mask_names, one_emoji_form
 from nlp_models.training_data import HELDOUT_FILE, load_intent_examples
 from nlp_models.types import Entity
@@ -207,7 +208,7 @@ def test_a_hyphenated_name_is_one_name(nlu: NluPipeline) -> None:
 def test_hyphens_join_the_parts_of_a_name() -> None:
     def joined(text: str, *parts: tuple[str, EntityLabel]) -> list[str]:
         found = [Entity(label, p, text.index(p), text.index(p) + len(p), p) for p, label in parts]
-        return [e.value for e in _hyphens_joined(text, found)]
+        return [e.value for e in hyphens_joined(text, found)]
 
     person, org = EntityLabel.PERSON, EntityLabel.ORG
     assert joined("lead: Anneliese Vogt-Kramer", ("Anneliese Vogt", person)) == ["Anneliese Vogt-Kramer"]
@@ -245,7 +246,7 @@ def _names(text: str, *marked: tuple[str, EntityLabel]) -> list[Entity]:
 )
 def test_what_a_person_is_at_or_from_is_a_company(text: str, names: list[str], companies: list[str]) -> None:
     learned = _names(text, *((n, EntityLabel.PERSON) for n in names))
-    found = _companies_by_context(text, learned, learned)
+    found = companies_by_context(text, learned, learned)
     assert [e.text for e in found if e.label is EntityLabel.ORG] == companies
     assert [e.text for e in found] == names
 
@@ -254,7 +255,7 @@ def test_a_known_person_before_at_makes_the_learnt_name_a_company() -> None:
     text = "Rita Moreno at Ocado called"
     known = _names(text, ("Rita Moreno", EntityLabel.PERSON))
     learned = _names(text, ("Ocado", EntityLabel.PERSON))
-    assert [e.label for e in _companies_by_context(text, known + learned, learned)] == [EntityLabel.ORG]
+    assert [e.label for e in companies_by_context(text, known + learned, learned)] == [EntityLabel.ORG]
 
 
 def test_a_city_or_country_after_in_is_no_name(nlu: NluPipeline) -> None:

@@ -1,0 +1,121 @@
+"""Learnt names, tidied: what the recogniser found, made into the names a user meant.
+
+- `trimmed`: without the quotes, brackets and commas the recogniser took along;
+- `hyphens_joined`: whole over a hyphen ("Vogt-Kramer", "Jean-Luc");
+- `is_a_place`: a country or city after "in" is no name ("met Kemal in Istanbul");
+- `companies_by_context`: a "person" the words around call a company is one ("Priya from
+  Infosys", "add company Wolt");
+- `could_be_a_name`: binary junk is no name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from nlp_models.labels import EntityLabel
+from nlp_models.types import Entity
+
+_AROUND_NAMES = "\"'`“”‘’„«»‹›()[]{}<>,;:*_"
+
+
+def trimmed(head: str, label: EntityLabel, start: int, end: int) -> Entity | None:
+    """A learnt span without the quotes, brackets and commas the recogniser took along
+    (`"Black Friday 2026"` is the campaign Black Friday 2026)."""
+    while start < end and head[start] in _AROUND_NAMES:
+        start += 1
+    while end > start and head[end - 1] in _AROUND_NAMES:
+        end -= 1
+    if start == end:
+        return None
+    return Entity(label, head[start:end], start, end, head[start:end])
+
+
+def hyphens_joined(head: str, names: list[Entity]) -> list[Entity]:
+    """A name goes on over a hyphen to a capitalised word: the tokenizer splits "Vogt-Kramer"
+    and "Jean-Luc", and the recogniser may tag one half, or the halves apart ("Acme-based"
+    stays "Acme")."""
+    out: list[Entity] = []
+    for entity in names:
+        start, end = entity.start, entity.end
+        while end + 1 < len(head) and head[end] in _HYPHENS and head[end + 1].isupper():
+            end += 1
+            while end < len(head) and (head[end].isalpha() or head[end] in "'’"):
+                end += 1
+        while start >= 2 and head[start - 1] in _HYPHENS and head[start - 2].isalpha():
+            word = start - 1
+            while word > 0 and head[word - 1].isalpha():
+                word -= 1
+            if not head[word].isupper():
+                break  # "e-Acme", "pre-Globex": not part of the name
+            start = word
+        if out and out[-1].label is entity.label and start <= out[-1].end:
+            start = out.pop().start  # the halves tagged apart: one name
+        elif out and start < out[-1].end:
+            continue  # grown into the name before it
+        text = head[start:end]
+        out.append(entity if (start, end) == (entity.start, entity.end) else Entity(entity.label, text, start, end, text))
+    return out
+
+
+_HYPHENS = frozenset({"-", "‐", "‑"})
+_IN_BEFORE = re.compile(r"(?<!\w)in\s+$", re.IGNORECASE)
+
+
+def is_a_place(head: str, entity: Entity, places: frozenset[str]) -> bool:
+    """A learnt person or company right after "in" that is a country or a city: "met
+    Kemal in Istanbul", "our office in Nairobi" (not "in Istanbul's office")."""
+    return (
+        entity.label in (EntityLabel.PERSON, EntityLabel.ORG)
+        and entity.text.lower() in places
+        and _IN_BEFORE.search(head, max(0, entity.start - 8), entity.start) is not None
+        and not head.startswith(("'s", "’s"), entity.end)
+    )
+
+# "Priya from Infosys", "Lena Vogel, head of ops at Trivago", "Jane @ Wolt": what a person is
+# at or from is a company. The recogniser knows no names, and a lone capitalised word it has
+# not seen is more often a person in its training data.
+_AFTER_A_PERSON = re.compile(r"\s*(?:,[^,.;:!?()]{0,40}?)?\s*(?:from|at|of|@)\s*$", re.IGNORECASE)
+# "add company Wolt", "new supplier Brno Plast"; "our contact at Rakuten", "the team at Canva",
+# "the CFO of Zalando"
+_COMPANY_WORD = re.compile(
+    r"(?<!\w)(?:(?:company|companies|org|organi[sz]ation|firm|supplier|vendor|distributor)"
+    r"\s+(?:called\s+|named\s+)?"
+    r"|(?:contacts?|team|people|folks|guys|someone|anyone|everyone|buyer|champion|founder"
+    r"|ceo|cto|cfo|coo|cmo|cio|vp|director|manager|head\s+of\s+\w+)\s+(?:at|from|of|@)\s*)$",
+    re.IGNORECASE,
+)
+
+
+def companies_by_context(head: str, names: list[Entity], learned: list[Entity]) -> list[Entity]:
+    """A learnt person becomes a company where the words around it say so: right after a
+    person and "from", "at", "of" or "@" (a job title may stand between), right after the
+    word company, supplier and the like, or after "contact at", "team at", "CTO of"."""
+    out: list[Entity] = []
+    for entity in learned:
+        if entity.label is EntityLabel.PERSON and _said_to_be_a_company(head, entity, names):
+            entity = Entity(EntityLabel.ORG, entity.text, entity.start, entity.end, entity.value)
+        out.append(entity)
+    return out
+
+
+def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> bool:
+    if _COMPANY_WORD.search(head[max(0, entity.start - 40) : entity.start]):
+        return True
+    person = max(
+        (n for n in names if n.label is EntityLabel.PERSON and n.end <= entity.start),
+        key=lambda n: n.end,
+        default=None,
+    )
+    return person is not None and _AFTER_A_PERSON.fullmatch(head[person.end : entity.start]) is not None
+
+
+def could_be_a_name(text: str) -> bool:
+    """A learnt span is a name only if it has a letter and nothing undecodable or unprintable
+    (binary junk read as text must not become a product, nor be masked as one)."""
+    return any(ch.isalpha() for ch in text) and not any(
+        ch == "\ufffd" or unicodedata.category(ch) in _NOT_IN_NAMES for ch in text
+    )
+
+
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
