@@ -8,8 +8,9 @@ Order of work for one message:
      text with those names masked (`mask_names`) and on the text as written; it learnt
      each example both masked and with other names in place of its names;
   4. rule entities (e-mail, phone, money, ticket, quantity, synonyms, dates — dates point
-     backward for intents about what happened);
-  5. one label per span, and labels that only mean something for some intents kept there.
+     backward for intents about what happened), without the labels that only mean
+     something for other intents (`LABEL_INTENTS`);
+  5. one label per span.
 """
 
 from __future__ import annotations
@@ -112,15 +113,13 @@ class NluPipeline:
             Entity(label, head[s:e], s, e, head[s:e])
             for s, e, label in (known_names.spans(doc) if known_names else [])
         ]
-        learned = [
+        found = (
             trimmed(head, EntityLabel(ent.label_), ent.start_char, ent.end_char)
             for ent in doc.ents
             if could_be_a_name(ent.text)
-        ]
-        joined = [
-            e for e in hyphens_joined(head, [e for e in learned if e is not None]) if not is_a_place(head, e, self.places)
-        ]
-        return known, companies_by_context(head, known + joined, joined)
+        )
+        learned = [e for e in hyphens_joined(head, [e for e in found if e is not None]) if not is_a_place(head, e, self.places)]
+        return known, companies_by_context(head, known + learned, learned)
 
     def _entities(
         self,
@@ -152,10 +151,7 @@ class NluPipeline:
             key=lambda pair: pair[0],
         )
         chosen: list[Entity] = []
-        for _, entity in candidates:
-            allowed = LABEL_INTENTS.get(entity.label)
-            if allowed is not None and intent not in allowed:
-                continue
+        for _, entity in candidates:  # STAGE, INTERACTION_TYPE, METRIC were gated in the rules
             if any(entity.overlaps(other) for other in chosen):
                 continue
             chosen.append(entity)
