@@ -43,7 +43,7 @@ from nlp_models.training_data import (
     with_other_names,
 )
 
-MODEL_FORMAT = 13  # bump when the model code changes what is stored
+MODEL_FORMAT = 14  # bump when the model code changes what is stored
 # One BLAS thread per training process. The two processes (classifier, entity recogniser)
 # already fill both cores; with OpenBLAS's default of one thread per core each process
 # starts two, and the four threads fight for two cores. Measured on this 2-core machine

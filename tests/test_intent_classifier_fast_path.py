@@ -94,3 +94,25 @@ def test_versus_fallback_rejection_score() -> None:
     assert cal["rejection"] in {"max_probability", "versus_fallback"}
     chosen = clf.rejection_scores(np.array(rows))
     assert (chosen[:30] >= clf.threshold).all() and (chosen[30:] < clf.threshold).all()
+
+
+def test_word_pairs_are_scored_alike_in_both_paths() -> None:
+    """Pairs of words further apart than neighbours form a block of their own (at half
+    weight); the single-message path must weigh it as the batch path does."""
+    texts = [
+        "play that song by adele",
+        "play the new song now",
+        "play my favourite song again",
+        "find the movie schedule for tonight",
+        "find a movie with a late schedule",
+        "find when the movie plays on the schedule",
+    ]
+    labels = ["PlayMusic"] * 3 + ["SearchScreeningEvent"] * 3
+    clf = IntentClassifier().fit(texts, labels)
+    pairs = dict(clf.features.transformer_list)["pairs"]
+    assert "play~song" in pairs.vocabulary_ and "find~schedule" in pairs.vocabulary_
+    probe = ["play it loud, that song", "find me the schedule of a movie", "play", ""]
+    batch = clf.margins(probe)
+    single = np.vstack([clf.margins([t]) for t in probe])
+    assert np.abs(batch - single).max() < 1e-9
+    assert clf.predict("could you play any old song").label == "PlayMusic"
