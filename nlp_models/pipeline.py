@@ -10,7 +10,8 @@ Order of work for one message:
   4. rule entities (e-mail, phone, money, ticket, quantity, synonyms, dates — dates point
      backward for intents about what happened), without the labels that only mean
      something for other intents (`LABEL_INTENTS`);
-  5. one label per span.
+  5. one label per span; where the intent is about an existing ticket and no ticket id was
+     found, a number no other rule took is the ticket's id ("any news on 1042?").
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from nlp_models.names import (
     trimmed,
 )
 from nlp_models.rules import extract_rule_entities
+from nlp_models.rules.tickets import bare_ticket_numbers
 from nlp_models.text import MAX_UNDERSTOOD_CHARS, mask_names, safe_text
 from nlp_models.types import Entity, ParseResult
 
@@ -47,6 +49,9 @@ LABEL_INTENTS: dict[EntityLabel, frozenset[Intent]] = {
     EntityLabel.INTERACTION_TYPE: frozenset({Intent.LOG_INTERACTION, Intent.SCHEDULE_FOLLOWUP}),
     EntityLabel.METRIC: frozenset({Intent.REPORT}),
 }
+
+# Intents about an existing ticket, where a number with no cue is the ticket's id.
+BARE_TICKET_INTENTS = frozenset({Intent.TICKET_STATUS, Intent.CLOSE_TICKET})
 
 # Exact-shape rules beat everything; then names the CRM knows; then the longest span.
 _PRECISE = frozenset({EntityLabel.EMAIL, EntityLabel.PHONE, EntityLabel.MONEY, EntityLabel.TICKET_ID})
@@ -155,6 +160,10 @@ class NluPipeline:
             if any(entity.overlaps(other) for other in chosen):
                 continue
             chosen.append(entity)
+        if intent in BARE_TICKET_INTENTS and not any(e.label == EntityLabel.TICKET_ID for e in chosen):
+            # "any news on 1042?": about an existing ticket, a lone number is its id, where
+            # nothing else (an amount, a date, a phone, a quantity) took it
+            chosen += [e for e in bare_ticket_numbers(head) if not any(e.overlaps(o) for o in chosen)]
         return tuple(sorted(chosen, key=lambda e: e.start))
 
 

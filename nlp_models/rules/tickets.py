@@ -4,6 +4,10 @@
 Order, invoice and purchase-order numbers are not tickets: `order #7781`, `#A-7781`,
 `ORD-2231`, `invoice 5521`, `PO #88123`. A bare `#1042` is a ticket unless such a word
 (or task/reminder) stands right before it.
+
+`bare_ticket_numbers` finds a number with no cue at all ("any news on 1042?", "1042 works
+now, thanks"): the pipeline asks for it only where the intent is about an existing ticket and
+no other rule claimed the number.
 """
 
 from __future__ import annotations
@@ -96,4 +100,23 @@ def find_tickets(text: str) -> list[Entity]:
         if FOLLOWED_BY_UNIT.match(text, m.end()):
             continue
         add(m.start(), m.end(), m.group("id"))
+    return found
+
+
+# A number standing alone: not part of a longer token, a decimal, a date, a time, a range or
+# a percentage, and not glued to a currency sign.
+_BARE = re.compile(r"(?<![\w#.,/:$€£¥+-])(?P<id>\d{3,10})(?!\w|[.,/:-]\d|\s*%)")
+
+
+def bare_ticket_numbers(text: str) -> list[Entity]:
+    """Numbers of three to ten digits with no ticket cue, as TICKET_ID, unless an order,
+    invoice or similar word stands right before ("status of order 7781") or a unit after
+    ("1042 units")."""
+    found = []
+    for m in _BARE.finditer(text):
+        if _NOT_TICKET_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue
+        if FOLLOWED_BY_UNIT.match(text, m.end()):
+            continue
+        found.append(Entity(EntityLabel.TICKET_ID, m.group(), m.start(), m.end(), m.group("id")))
     return found

@@ -125,6 +125,17 @@ def test_words_become_stage_or_metric_only_where_they_mean_it(nlu: NluPipeline) 
     assert {("METRIC", "sales"), ("DATE", "2026-11-01/2026-11-30")} <= pairs(report)
 
 
+def test_a_lone_number_is_the_ticket_only_in_a_message_about_a_ticket(nlu: NluPipeline) -> None:
+    status = nlu.parse("any news on 1042?", NOW, UTC)
+    assert status.intent is Intent.TICKET_STATUS
+    assert ("TICKET_ID", "1042") in pairs(status)
+    paid = nlu.parse("any update on my refund? I paid $1042 already", NOW, UTC)
+    assert not any(e.label is EntityLabel.TICKET_ID for e in paid.entities)
+    task = nlu.parse("call Amara Diallo about the 2500 offer tomorrow", NOW, UTC)
+    assert task.intent is Intent.SCHEDULE_FOLLOWUP
+    assert not any(e.label is EntityLabel.TICKET_ID for e in task.entities)
+
+
 def test_unsure_messages_become_out_of_scope(nlu: NluPipeline) -> None:
     for text in ["qwzx vbnmp trrrk", "book me a flight to Lisbon on friday", "what's the weather in Oslo"]:
         assert nlu.parse(text, NOW, UTC).intent is Intent.OUT_OF_SCOPE, text

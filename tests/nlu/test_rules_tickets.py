@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_models.rules.tickets import find_tickets
+from nlp_models.rules.tickets import bare_ticket_numbers, find_tickets
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,26 @@ from nlp_models.rules.tickets import find_tickets
 )
 def test_ticket_values(text: str, expected: list[str]) -> None:
     assert [e.value for e in find_tickets(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("any news on 1042?", ["1042"]),
+        ("1042 works now, thanks", ["1042"]),
+        ("close 1042 and 1043", ["1042", "1043"]),
+        ("is 88123 fixed yet", ["88123"]),
+        # an order, an invoice, a unit, a decimal, a date, a time, a share, an amount
+        ("status of order 7781 please", []),
+        ("where is my refund for invoice 5521", []),
+        ("they want 1200 licenses", []),
+        ("it costs 1042.50", []),
+        ("since 01/12/2026", []),
+        ("at 10:30", []),
+        ("up 120%", []),
+        ("I paid $1042", []),
+        ("any update on 42", []),
+    ],
+)
+def test_bare_numbers(text: str, expected: list[str]) -> None:
+    assert [e.value for e in bare_ticket_numbers(text)] == expected
