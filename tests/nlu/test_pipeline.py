@@ -125,6 +125,12 @@ def test_words_become_stage_or_metric_only_where_they_mean_it(nlu: NluPipeline) 
     assert {("METRIC", "sales"), ("DATE", "2026-11-01/2026-11-30")} <= pairs(report)
 
 
+def test_a_terse_note_of_who_was_spoken_to_is_a_log(nlu: NluPipeline) -> None:
+    result = nlu.parse("spoke to José María García-López of Grupo Andino S.A.", NOW, UTC)
+    assert result.intent is Intent.LOG_INTERACTION
+    assert {("PERSON", "José María García-López"), ("ORG", "Grupo Andino S.A.")} <= pairs(result)
+
+
 def test_a_lone_number_is_the_ticket_only_in_a_message_about_a_ticket(nlu: NluPipeline) -> None:
     status = nlu.parse("any news on 1042?", NOW, UTC)
     assert status.intent is Intent.TICKET_STATUS
