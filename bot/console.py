@@ -106,6 +106,8 @@ class ConsoleChannel:
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
+            if _is_quit(line):
+                break
             self.out.write(f"you> {line}\n")
             self.send(line)
             self.out.write("\n")
@@ -125,7 +127,7 @@ class ConsoleChannel:
                     line = input("you> ")
                 except EOFError:
                     break
-                if line.strip().lower() in ("/quit", "/exit", "exit", "quit"):
+                if _is_quit(line):
                     break
                 if line.strip():
                     self.send(line)
@@ -139,6 +141,11 @@ class ConsoleChannel:
     def _watch_due(self, stop: threading.Event) -> None:
         while not stop.wait(REMINDER_EVERY_S):
             self.show_due()
+
+
+def _is_quit(line: str) -> bool:
+    """The shell's own way out, in both modes: the rest of a script after it is not run."""
+    return line.strip().lower() in ("/quit", "/exit", "exit", "quit")
 
 
 def _enable_line_editing(history: Path | None) -> None:

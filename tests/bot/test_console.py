@@ -49,6 +49,15 @@ def test_script_mode_echoes_each_line_and_skips_blank_ones() -> None:
     assert out.getvalue().count("you> ") == 2 and len(recorder.seen) == 2
 
 
+def test_quit_ends_a_script_as_it_ends_the_interactive_shell() -> None:
+    recorder = Recorder()
+    out = io.StringIO()
+    channel = ConsoleChannel(recorder, "rita@example.com", out=out, clock=lambda: NOW)
+    channel.run_script(["hi\n", "quit\n", "add contact Amara\n"])
+    assert [m.text for m in recorder.seen] == ["hi"]
+    assert "quit" not in out.getvalue()
+
+
 def test_files_are_saved_and_named(tmp_path: Path) -> None:
     assert render(Text("Logged.", (Choice("Undo", "undo"),))) == "Logged.  [undo]"
     shown = render(File("deals.csv", b"id,name\n1,x\n"), out_dir=tmp_path)
