@@ -6,8 +6,10 @@ Values (nlp_models/README.md, "Dates"): `2026-11-24`, `2026-11-24T15:00`, or a p
 Direction: weekdays, bare month-days and month names point forward for things to do and
 backward for things that happened. `past` is the intent's default; words attached to a
 mention ("next", "last", "this coming") or standing just before it in the same sentence
-("by", "until", "due", "will", "remind" / "since", "was", "had", "ago") override it.
-A bare quarter ("Q3") is the nearest one unless such a word says which way.
+("by", "until", "due", "will", "remind", "wants" / "since", "was", "had", "ago") override it.
+A bare quarter ("Q3") is the nearest one unless such a word says which way. Where only the
+intent says "what happened", a month and day ("12/15", "dec 15") in the next two months is
+the next step named in the note; any other is behind us.
 
 The parse is a handful of precompiled regular expressions that find atoms (a day, a time of
 day, a period), then one pass that joins neighbours: a day and a time become a date-time,
@@ -137,6 +139,10 @@ def _moved(atom: _Atom, start: int, end: int) -> _Atom:
 # ----------------------------------------------------------------------------- context
 
 
+# A month and day with no year, where only the intent says "what happened": this many days
+# ahead at most is the next step named in the note, anything later was last year's.
+NEXT_STEP_DAYS = 62
+
 # Prepositions count only right before the mention ("by friday", not "by region for Q3").
 _NEAR_FORWARD = re.compile(
     r"(?<![\w'])(?:by|until|till|til|before|due(?:\s+(?:on|by))?|after|no\s+later\s+than|not\s+before)"
@@ -144,7 +150,7 @@ _NEAR_FORWARD = re.compile(
 )
 _FORWARD_CUE = (
     r"next|coming|upcoming|from\s+now|will|going\s+to|gonna"
-    r"|plan(?:s|ning|ned)?\s+to|wants?\s+to|wanted\s+to|wanna|needs?\s+to|should|must|f/u"
+    r"|plan(?:s|ning|ned)?\s+to|wants?|wanted\s+to|wanna|needs?|should|must|f/u"
     r"|follow[\s-]?up|followup|remind(?:er)?|revisit|deadline|expected|expects?|expecting"
     r"|closing|close|start(?:s|ing)?|schedule(?:d)?|book(?:ed)?|set\s+up|arrange(?:d)?"
     r"|postpone(?:d)?|push(?:ed)?|move(?:d)?|slip(?:ped|s)?|reschedule(?:d)?|delay(?:ed)?"
@@ -452,7 +458,15 @@ def _month_day_atom(ctx: _Ctx, m: re.Match[str], month: int, dom: int, year: int
             yield _Atom(m.start(), m.end(), DAY, day=day)
         return
     spec = _Spec("md", month, dom)
-    day = spec.resolve(ctx.today, ctx.forward(m.start()), True)
+    if ctx.past and ctx.cue(m.start()) is None:
+        # Only the intent says "what happened": a day in the next two months is a next step
+        # (a call logged on 1 December with "demo 12/15" means the coming one, not last
+        # year's); any other is behind us ("call 11/28", "visit may 15").
+        ahead = spec.resolve(ctx.today, True, True)
+        near = ahead is not None and (ahead - ctx.today).days <= NEXT_STEP_DAYS
+        day = ahead if near else spec.resolve(ctx.today, False, True)
+    else:
+        day = spec.resolve(ctx.today, ctx.forward(m.start()), True)
     if day is not None:
         yield _Atom(m.start(), m.end(), DAY, day=day, spec=spec)
 

@@ -255,7 +255,16 @@ def test_naive_now_is_read_as_local_time() -> None:
         # month-days
         ("November 24th", False, "2026-11-24"),
         ("Dec 3rd", False, "2026-12-03"),
-        ("dec 3rd", True, "2025-12-03"),
+        # where only the intent says "what happened", a day in the next two months is the
+        # next step ("demo dec 3rd" in a logged call), any other is behind us; a cue decides
+        ("dec 3rd", True, "2026-12-03"),
+        ("nov 3rd", True, "2026-11-03"),
+        ("jan 15", True, "2027-01-15"),
+        ("jan 25", True, "2026-01-25"),
+        ("may 15", True, "2026-05-15"),
+        ("met her on dec 3rd", True, "2025-12-03"),
+        ("met her, she wants a demo on dec 3rd", True, "2026-12-03"),
+        ("she needs the quote friday", True, "2026-11-27"),
         ("24. November", False, "2026-11-24"),
         ("15 jan", False, "2027-01-15"),
         ("Nov 24, 2026", False, "2026-11-24"),
