@@ -5,6 +5,8 @@
 - `is_a_place`: a country or city after "in" is no name ("met Kemal in Istanbul");
 - `companies_by_context`: a "person" the words around call a company is one ("Priya from
   Infosys", "add company Wolt");
+- `untagged_companies`: a capitalised word the recogniser passed over, right after a person
+  and "from", "at", "of" or "@", is that person's company ("Mei Lin of Shopee");
 - `could_be_a_name`: binary junk is no name.
 """
 
@@ -108,6 +110,51 @@ def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> boo
         default=None,
     )
     return person is not None and _AFTER_A_PERSON.fullmatch(head[person.end : entity.start]) is not None
+
+
+# One to three capitalised words ("Shopee", "VietLink", "Blue Ocean Labs"); "&" may join them.
+_CAPITALISED_WORDS = re.compile(r"[^\W\d_][\w'’.&-]*(?:\s+(?:&\s+)?[^\W\d_][\w'’.&-]*){0,2}")
+# Capitalised, but not a company: the time words a rep writes after "at" or "from".
+_NOT_COMPANIES = frozenset(
+    "i monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec today tomorrow tonight noon midnight "
+    "eod eow cob lunch breakfast dinner home".split()
+)
+
+
+def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -> list[Entity]:
+    """Companies the recogniser missed: a run of capitalised words right after a person and
+    "from", "at", "of" or "@" ("Nguyễn Văn An from VietLink", "call Oluwaseun at Paystack").
+    A time word or a known place ("at Noon", "from Berlin") is none; nor is a span any other
+    name already covers."""
+    out: list[Entity] = []
+    for person in (n for n in names if n.label is EntityLabel.PERSON):
+        link = _LINK_AFTER_A_PERSON.match(head, person.end)
+        if link is None:
+            continue
+        words = _CAPITALISED_WORDS.match(head, link.end())
+        if words is None or not words.group()[0].isupper():
+            continue
+        kept: list[str] = []
+        for word in words.group().split():  # "Shopee re pricing": the capitalised part
+            if not (word[0].isupper() or (word == "&" and kept)):
+                break
+            kept.append(word)
+        text = " ".join(kept).rstrip(".'’-& ")
+        if not text or text.lower() in _NOT_COMPANIES or text.lower() in places:
+            continue
+        start = words.start()
+        end = start + len(text)
+        if head[start:end] != text:  # a run with double spaces: leave it to the recogniser
+            continue
+        found = Entity(EntityLabel.ORG, text, start, end, text)
+        if not any(found.overlaps(other) for other in names + out):
+            out.append(found)
+    return out
+
+
+_LINK_AFTER_A_PERSON = re.compile(r"\s+(?:from|at|of)\s+|\s*@\s*", re.IGNORECASE)
 
 
 def could_be_a_name(text: str) -> bool:

@@ -32,6 +32,7 @@ from nlp_models.names import (
     hyphens_joined,
     is_a_place,
     trimmed,
+    untagged_companies,
 )
 from nlp_models.rules import extract_rule_entities
 from nlp_models.rules.tickets import bare_ticket_numbers
@@ -124,7 +125,8 @@ class NluPipeline:
             if could_be_a_name(ent.text)
         )
         learned = [e for e in hyphens_joined(head, [e for e in found if e is not None]) if not is_a_place(head, e, self.places)]
-        return known, companies_by_context(head, known + learned, learned)
+        learned = companies_by_context(head, known + learned, learned)
+        return known, learned + untagged_companies(head, known + learned, self.places)
 
     def _entities(
         self,

@@ -12,7 +12,7 @@ from scipy.special import softmax
 from nlp_models.evaluation import evaluate, read_gold
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
-from nlp_models.names import companies_by_context, hyphens_joined
+from nlp_models.names import companies_by_context, hyphens_joined, untagged_companies
 from nlp_models.pipeline import NluPipeline
 from nlp_models.text import mask_names, one_emoji_form
 from nlp_models.training_data import HELDOUT_FILE, load_intent_examples
@@ -273,6 +273,42 @@ def test_a_known_person_before_at_makes_the_learnt_name_a_company() -> None:
     known = _names(text, ("Rita Moreno", EntityLabel.PERSON))
     learned = _names(text, ("Ocado", EntityLabel.PERSON))
     assert [e.label for e in companies_by_context(text, known + learned, learned)] == [EntityLabel.ORG]
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "companies"),
+    [
+        ("Nguyễn Văn An from VietLink wants 200 units", "Nguyễn Văn An", ["VietLink"]),
+        ("call Oluwaseun at Paystack tomorrow", "Oluwaseun", ["Paystack"]),
+        ("lunch with Mei Lin of Shopee re pricing", "Mei Lin", ["Shopee"]),
+        ("met Kofi from Accra & Sons.", "Kofi", ["Accra & Sons"]),
+        ("Jane @ Wolt wants a demo", "Jane", ["Wolt"]),
+        # a time word, a place, lower case, a word that is no name
+        ("met Jane at Noon", "Jane", []),
+        ("met Jane at 3pm on Friday", "Jane", []),
+        ("call Priya from Berlin", "Priya", []),
+        ("spoke to Jane at the conference", "Jane", []),
+        ("met Jane of course", "Jane", []),
+    ],
+)
+def test_a_capitalised_word_the_recogniser_missed_after_a_person_and_at_is_a_company(
+    text: str, person: str, companies: list[str]
+) -> None:
+    names = _names(text, (person, EntityLabel.PERSON))
+    found = untagged_companies(text, names, frozenset({"berlin"}))
+    assert [(e.label, e.text) for e in found] == [(EntityLabel.ORG, c) for c in companies]
+    assert all(text[e.start : e.end] == e.text for e in found)
+
+
+def test_a_company_already_found_is_not_found_twice() -> None:
+    text = "met Kofi at Ocado"
+    names = _names(text, ("Kofi", EntityLabel.PERSON), ("Ocado", EntityLabel.ORG))
+    assert untagged_companies(text, names, frozenset()) == []
+
+
+def test_the_pipeline_adds_a_missed_company(nlu: NluPipeline) -> None:
+    result = nlu.parse("lunch with Mei Lin of Shopee", NOW, UTC)
+    assert {("PERSON", "Mei Lin"), ("ORG", "Shopee")} <= pairs(result)
 
 
 def test_a_city_or_country_after_in_is_no_name(nlu: NluPipeline) -> None:
