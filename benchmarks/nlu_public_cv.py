@@ -1,7 +1,7 @@
 """5-fold cross-validation of intent-classifier variants on the public train splits; JSON lines.
 
     cd /work/main && PYTHONPATH=. .venv/bin/python benchmarks/nlu_public_cv.py \
-        [--data-dir ../shared/data] [--datasets snips,hwu64] [--variants base,pairs] [--jobs 2]
+        [--data-dir ../shared/data] [--datasets snips,hwu64] [--variants base,"no pairs",knn] [--jobs 2]
 
 The rule since the sixth session: a classifier change is judged here, on the official train
 splits only (stratified 5-fold, seed 0), before any test split is read; the validation splits
@@ -22,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
 
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.public_data import DATASETS, OOS_LABEL, load_public_dataset
+from nlp_models.text import for_classifier
 
 FOLDS = 5
 
@@ -40,7 +42,7 @@ def _without_pairs() -> IntentClassifier:
 def _pairs_at(weight: float) -> Callable[[], IntentClassifier]:
     def make() -> IntentClassifier:
         clf = IntentClassifier(fallback_label=OOS_LABEL)
-        clf.features.transformer_weights = {"words": 1.0, "chars": 1.0, "pairs": weight}
+        clf.features.transformer_weights = {**(clf.features.transformer_weights or {}), "pairs": weight}
         return clf
 
     return make
@@ -72,10 +74,6 @@ KNN_KS = (1, 3)
 def knn_scores(clf: IntentClassifier, train_texts, train_labels, texts, k: int) -> np.ndarray:
     """Per class, the mean cosine similarity of each text to its k nearest training
     examples of that class, on the classifier's own features (one row per text)."""
-    from sklearn.preprocessing import normalize
-
-    from nlp_models.text import for_classifier
-
     def vectors(batch):
         return normalize(clf.features.transform([for_classifier(t) for t in batch]))
 
@@ -84,7 +82,7 @@ def knn_scores(clf: IntentClassifier, train_texts, train_labels, texts, k: int) 
     for j, label in enumerate(clf.classes_):
         cols = sims[:, np.asarray(train_labels) == label]
         kk = min(k, cols.shape[1])
-        out[:, j] = np.sort(np.partition(cols, -kk, axis=1)[:, -kk:], axis=1).mean(axis=1)
+        out[:, j] = np.partition(cols, -kk, axis=1)[:, -kk:].mean(axis=1)
     return out
 
 

@@ -114,6 +114,8 @@ def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> boo
 
 # One to three capitalised words ("Shopee", "VietLink", "Blue Ocean Labs"); "&" may join them.
 _CAPITALISED_WORDS = re.compile(r"[^\W\d_][\w'’.&-]*(?:\s+(?:&\s+)?[^\W\d_][\w'’.&-]*){0,2}")
+# What stands between a person and the company a rep names right after ("Mei Lin of Shopee").
+_LINK_AFTER_A_PERSON = re.compile(r"\s+(?:from|at|of)\s+|\s*@\s*", re.IGNORECASE)
 # Capitalised, but not a company: the time words a rep writes after "at" or "from".
 _NOT_COMPANIES = frozenset(
     "i monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
@@ -134,7 +136,7 @@ def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -
         if link is None:
             continue
         words = _CAPITALISED_WORDS.match(head, link.end())
-        if words is None or not words.group()[0].isupper():
+        if words is None:
             continue
         kept: list[str] = []
         for word in words.group().split():  # "Shopee re pricing": the capitalised part
@@ -152,9 +154,6 @@ def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -
         if not any(found.overlaps(other) for other in names + out):
             out.append(found)
     return out
-
-
-_LINK_AFTER_A_PERSON = re.compile(r"\s+(?:from|at|of)\s+|\s*@\s*", re.IGNORECASE)
 
 
 def could_be_a_name(text: str) -> bool:
