@@ -24,8 +24,11 @@ _WINDOW = 48  # characters handed to the matcher after each "+" or "00"
 _MAX_HINTS = 64  # bound the work on junk input
 
 _SLACK_TEL = re.compile(r"<tel:(?P<target>[^|>\s]{1,40})(?:\|(?P<label>[^>]{0,80}))?>", re.IGNORECASE)
-_INTL_HINT = re.compile(r"(?<![\w+])(?:\+|00)(?=\s?\(?[1-9])")
-_DOUBLE_ZERO = re.compile(r"(?<![\w+])00(?=\s?\(?[1-9])")
+# "00" is an international prefix only where a number starts, not a group inside one
+# ("+86 138 0013 8000").
+_INSIDE_A_NUMBER = r"(?<!\d[ .\-/\u00a0])"
+_INTL_HINT = re.compile(r"(?<![\w+])(?:\+|" + _INSIDE_A_NUMBER + r"00)(?=\s?\(?[1-9])")
+_DOUBLE_ZERO = re.compile(r"(?<![\w+])" + _INSIDE_A_NUMBER + r"00(?=\s?\(?[1-9])")
 
 # Digit groups joined by one space, dash, dot or slash; an optional "(area)" first.
 _RUN = re.compile(
