@@ -6,7 +6,9 @@
 - `companies_by_context`: a "person" the words around call a company is one ("Priya from
   Infosys", "add company Wolt");
 - `untagged_companies`: a capitalised word the recogniser passed over, right after a person
-  and "from", "at", "of" or "@", is that person's company ("Mei Lin of Shopee");
+  and "from", "at", "of" or "@", or in brackets, is that person's company ("Mei Lin of
+  Shopee", "Sofía Gómez (Globant)");
+- `is_a_role`: a job or a department is no name ("Anna from Marketing");
 - `could_be_a_name`: binary junk is no name.
 """
 
@@ -79,7 +81,7 @@ def is_a_place(head: str, entity: Entity, places: frozenset[str]) -> bool:
 # not seen is more often a person in its training data.
 _AFTER_A_PERSON = re.compile(r"\s*(?:,[^,.;:!?()]{0,40}?)?\s*(?:from|at|of|@)\s*$", re.IGNORECASE)
 # "add company Wolt", "new supplier Brno Plast"; "our contact at Rakuten", "the team at Canva",
-# "the CFO of Zalando"
+# "the CFO of Zalando"; after the name, "the Zalando team" (_GROUP_AFTER)
 _COMPANY_WORD = re.compile(
     r"(?<!\w)(?:(?:company|companies|org|organi[sz]ation|firm|supplier|vendor|distributor)"
     r"\s+(?:called\s+|named\s+)?"
@@ -101,8 +103,15 @@ def companies_by_context(head: str, names: list[Entity], learned: list[Entity]) 
     return out
 
 
+# "the Zalando team", "the Acme folks", "the Initech account": a group or an account is a company's.
+_THE_BEFORE = re.compile(r"(?<!\w)the\s+$", re.IGNORECASE)
+_GROUP_AFTER = re.compile(r"\s+(?:team|folks|people|guys|crew|account|office|hq)(?!\w)", re.IGNORECASE)
+
+
 def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> bool:
     if _COMPANY_WORD.search(head[max(0, entity.start - 40) : entity.start]):
+        return True
+    if _THE_BEFORE.search(head, max(0, entity.start - 8), entity.start) and _GROUP_AFTER.match(head, entity.end):
         return True
     person = max(
         (n for n in names if n.label is EntityLabel.PERSON and n.end <= entity.start),
@@ -114,8 +123,9 @@ def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> boo
 
 # One to three capitalised words ("Shopee", "VietLink", "Blue Ocean Labs"); "&" may join them.
 _CAPITALISED_WORDS = re.compile(r"[^\W\d_][\w'’.&-]*(?:\s+(?:&\s+)?[^\W\d_][\w'’.&-]*){0,2}")
-# What stands between a person and the company a rep names right after ("Mei Lin of Shopee").
-_LINK_AFTER_A_PERSON = re.compile(r"\s+(?:from|at|of)\s+|\s*@\s*", re.IGNORECASE)
+# What stands between a person and the company a rep names right after ("Mei Lin of Shopee",
+# "Sofía Gómez (Globant)"; a bracket must close right after the company).
+_LINK_AFTER_A_PERSON = re.compile(r"\s+(?:from|at|of)\s+|\s*@\s*|\s*(?P<bracket>\()\s*", re.IGNORECASE)
 # Capitalised, but not a company: the time words a rep writes after "at" or "from".
 _NOT_COMPANIES = frozenset(
     "i monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
@@ -123,13 +133,21 @@ _NOT_COMPANIES = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec today tomorrow tonight noon midnight "
     "eod eow cob lunch breakfast dinner home".split()
 )
+# A job or a department, not a company: "Sofía (CEO)", "Anna from Marketing".
+ROLES_AND_DEPARTMENTS = frozenset(
+    "ceo cto cfo coo cmo cio cpo cro ciso vp svp evp md gm founder co-founder cofounder owner "
+    "director manager head lead intern sales marketing finance accounting accounts procurement "
+    "purchasing legal ops operations support it hr engineering product design admin "
+    "management board".split()
+) | frozenset({"customer success", "the board", "it department", "hr department"})
 
 
 def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -> list[Entity]:
     """Companies the recogniser missed: a run of capitalised words right after a person and
-    "from", "at", "of" or "@" ("Nguyễn Văn An from VietLink", "call Oluwaseun at Paystack").
-    A time word or a known place ("at Noon", "from Berlin") is none; nor is a span any other
-    name already covers."""
+    "from", "at", "of" or "@" ("Nguyễn Văn An from VietLink", "call Oluwaseun at Paystack"),
+    or alone in brackets after the person ("Sofía Gómez (Globant)"). A time word, a job, a
+    department or a known place ("at Noon", "(CEO)", "from Marketing", "from Berlin") is
+    none; nor is a span any other name already covers."""
     out: list[Entity] = []
     for person in (n for n in names if n.label is EntityLabel.PERSON):
         link = _LINK_AFTER_A_PERSON.match(head, person.end)
@@ -144,16 +162,24 @@ def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -
                 break
             kept.append(word)
         text = " ".join(kept).rstrip(".'’-& ")
-        if not text or text.lower() in _NOT_COMPANIES or text.lower() in places:
+        if not text or text.lower() in _NOT_COMPANIES | ROLES_AND_DEPARTMENTS or text.lower() in places:
             continue
         start = words.start()
         end = start + len(text)
         if head[start:end] != text:  # a run with double spaces: leave it to the recogniser
             continue
+        if link.group("bracket") and not head[end:].lstrip().startswith((")", ",")):
+            continue  # "Sofía (Globant team lead)": more than a company in the bracket
         found = Entity(EntityLabel.ORG, text, start, end, text)
         if not any(found.overlaps(other) for other in names + out):
             out.append(found)
     return out
+
+
+def is_a_role(entity: Entity) -> bool:
+    """A learnt person or company that is a job or a department: "Anna from Marketing",
+    "ask the CFO"."""
+    return entity.label in (EntityLabel.PERSON, EntityLabel.ORG) and entity.text.lower() in ROLES_AND_DEPARTMENTS
 
 
 def could_be_a_name(text: str) -> bool:

@@ -31,6 +31,7 @@ from nlp_models.names import (
     could_be_a_name,
     hyphens_joined,
     is_a_place,
+    is_a_role,
     trimmed,
     untagged_companies,
 )
@@ -124,7 +125,11 @@ class NluPipeline:
             for ent in doc.ents
             if could_be_a_name(ent.text)
         )
-        learned = [e for e in hyphens_joined(head, [e for e in found if e is not None]) if not is_a_place(head, e, self.places)]
+        learned = [
+            e
+            for e in hyphens_joined(head, [e for e in found if e is not None])
+            if not is_a_place(head, e, self.places) and not is_a_role(e)
+        ]
         learned = companies_by_context(head, known + learned, learned)
         return known, learned + untagged_companies(head, known + learned, self.places)
 

@@ -12,7 +12,7 @@ from scipy.special import softmax
 from nlp_models.evaluation import evaluate, read_gold
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
-from nlp_models.names import companies_by_context, hyphens_joined, untagged_companies
+from nlp_models.names import companies_by_context, hyphens_joined, is_a_place, untagged_companies
 from nlp_models.pipeline import NluPipeline
 from nlp_models.text import mask_names, one_emoji_form
 from nlp_models.training_data import HELDOUT_FILE, load_intent_examples
@@ -254,11 +254,15 @@ def _names(text: str, *marked: tuple[str, EntityLabel]) -> list[Entity]:
         ("new supplier Brno Plast, contact is Olu", ["Brno Plast", "Olu"], ["Brno Plast"]),
         ("who's our contact at Rakuten?", ["Rakuten"], ["Rakuten"]),
         ("the CFO of Zalando wants a call", ["Zalando"], ["Zalando"]),
+        ("quick sync with the Zalando team re onboarding", ["Zalando"], ["Zalando"]),
+        ("call the Initech folks tomorrow", ["Initech"], ["Initech"]),
         # people stay people
         ("Tom got an email from Jane about the renewal", ["Tom", "Jane"], []),
         ("met Priya and Ahmed at the conference", ["Priya", "Ahmed"], []),
         ("assign Zalando to Kemal", ["Zalando", "Kemal"], []),
         ("set owner of Jane Smith to Rita", ["Jane Smith", "Rita"], []),
+        ("Tom's team wants a demo", ["Tom"], []),
+        ("ask Rita about the team offsite", ["Rita"], []),
     ],
 )
 def test_what_a_person_is_at_or_from_is_a_company(text: str, names: list[str], companies: list[str]) -> None:
@@ -283,12 +287,18 @@ def test_a_known_person_before_at_makes_the_learnt_name_a_company() -> None:
         ("lunch with Mei Lin of Shopee re pricing", "Mei Lin", ["Shopee"]),
         ("met Kofi from Accra & Sons.", "Kofi", ["Accra & Sons"]),
         ("Jane @ Wolt wants a demo", "Jane", ["Wolt"]),
+        ("mtg w/ Sofía Gómez (Globant) went well", "Sofía Gómez", ["Globant"]),
+        ("met Priya (Infosys, Bangalore) yesterday", "Priya", ["Infosys"]),
         # a time word, a place, lower case, a word that is no name
         ("met Jane at Noon", "Jane", []),
         ("met Jane at 3pm on Friday", "Jane", []),
         ("call Priya from Berlin", "Priya", []),
         ("spoke to Jane at the conference", "Jane", []),
         ("met Jane of course", "Jane", []),
+        # a job or a department; a bracket that holds more than a company
+        ("met Sofía (CEO) today", "Sofía", []),
+        ("lunch with Anna from Marketing", "Anna", []),
+        ("met Sofía (Globant team lead)", "Sofía", []),
     ],
 )
 def test_a_capitalised_word_the_recogniser_missed_after_a_person_and_at_is_a_company(
@@ -311,13 +321,26 @@ def test_the_pipeline_adds_a_missed_company(nlu: NluPipeline) -> None:
     assert {("PERSON", "Mei Lin"), ("ORG", "Shopee")} <= pairs(result)
 
 
+def test_a_job_or_a_department_is_no_name(nlu: NluPipeline) -> None:
+    # before: the recogniser's "Marketing" was a company, and logging the lunch asked to add it
+    lunch = nlu.parse("lunch with Anna from Marketing", NOW, UTC)
+    assert ("PERSON", "Anna") in pairs(lunch)
+    assert not [e for e in lunch.entities if e.text == "Marketing"]
+    assert ("ORG", "Globant") in pairs(nlu.parse("mtg w/ Sofía Gómez (Globant) went well", NOW, UTC))
+
+
 def test_a_city_or_country_after_in_is_no_name(nlu: NluPipeline) -> None:
     # before: "Istanbul" was a company, and logging the meeting asked to add it
     met = nlu.parse("met Kemal in Istanbul last week", NOW, UTC)
     assert ("PERSON", "Kemal") in pairs(met)
     assert not [e for e in met.entities if e.text == "Istanbul"]
     assert ("ORG", "Krone Bank") in pairs(nlu.parse("who is our main contact in Krone Bank", NOW, UTC))
-    assert ("PERSON", "Jordan") in pairs(nlu.parse("sent the quote to Jordan", NOW, UTC))
+    # a place's name that is not after "in" is left to the recogniser: a person stays a person
+    assert ("PERSON", "Jordan") in pairs(nlu.parse("call Jordan tomorrow about the quote", NOW, UTC))
+    text = "sent the quote to Jordan"
+    (jordan,) = _names(text, ("Jordan", EntityLabel.PERSON))
+    assert not is_a_place(text, jordan, frozenset({"jordan"}))
+    assert is_a_place("met her in Jordan", _names("met her in Jordan", ("Jordan", EntityLabel.PERSON))[0], frozenset({"jordan"}))
 
 
 def test_a_word_two_labels_could_take_is_the_one_its_intent_uses(nlu: NluPipeline) -> None:
