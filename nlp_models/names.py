@@ -9,6 +9,7 @@
   and "from", "at", "of" or "@", or in brackets, is that person's company ("Mei Lin of
   Shopee", "Sofía Gómez (Globant)");
 - `is_a_role`: a job or a department is no name ("Anna from Marketing");
+- `is_no_name`: pronouns, question words, greetings are none ("Why is my ticket...");
 - `could_be_a_name`: binary junk is no name.
 """
 
@@ -80,6 +81,7 @@ def is_a_place(head: str, entity: Entity, places: frozenset[str]) -> bool:
 # at or from is a company. The recogniser knows no names, and a lone capitalised word it has
 # not seen is more often a person in its training data.
 _AFTER_A_PERSON = re.compile(r"\s*(?:,[^,.;:!?()]{0,40}?)?\s*(?:from|at|of|@)\s*$", re.IGNORECASE)
+_BRACKET_AFTER_A_PERSON = re.compile(r"\s*\(\s*")
 # "add company Wolt", "new supplier Brno Plast"; "our contact at Rakuten", "the team at Canva",
 # "the CFO of Zalando"; after the name, "the Zalando team" (_GROUP_AFTER)
 _COMPANY_WORD = re.compile(
@@ -93,8 +95,9 @@ _COMPANY_WORD = re.compile(
 
 def companies_by_context(head: str, names: list[Entity], learned: list[Entity]) -> list[Entity]:
     """A learnt person becomes a company where the words around it say so: right after a
-    person and "from", "at", "of" or "@" (a job title may stand between), right after the
-    word company, supplier and the like, or after "contact at", "team at", "CTO of"."""
+    person and "from", "at", "of" or "@" (a job title may stand between), alone in brackets
+    after a person, right after the word company, supplier and the like, after "contact
+    at", "team at", "CTO of", or in "the X team"."""
     out: list[Entity] = []
     for entity in learned:
         if entity.label is EntityLabel.PERSON and _said_to_be_a_company(head, entity, names):
@@ -118,7 +121,12 @@ def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> boo
         key=lambda n: n.end,
         default=None,
     )
-    return person is not None and _AFTER_A_PERSON.fullmatch(head[person.end : entity.start]) is not None
+    if person is None:
+        return False
+    between = head[person.end : entity.start]
+    if _BRACKET_AFTER_A_PERSON.fullmatch(between):  # "Sofía Gómez (Globant)", "Priya (Infosys, Pune)"
+        return head[entity.end :].lstrip().startswith((")", ","))
+    return _AFTER_A_PERSON.fullmatch(between) is not None
 
 
 # One to three capitalised words ("Shopee", "VietLink", "Blue Ocean Labs"); "&" may join them.
@@ -174,6 +182,32 @@ def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -
         if not any(found.overlaps(other) for other in names + out):
             out.append(found)
     return out
+
+
+# Words that are never a name, however capitalised ("Why is my ticket still open", "Thank you",
+# "Your courier left my parcel"): pronouns, question words, auxiliaries, greetings. Words
+# that are also given names ("Will", "Can", "Mark", "May") are left to the recogniser.
+_NEVER_NAMES = frozenset(
+    "i you we me us they them he she him her it my your our their his its mine yours ours "
+    "why what how when where who whom whose which is are was were am be been do does did "
+    "have has had got get could would should shall must "
+    "thank thanks thx hi hello hey hallo bonjour hola ciao dear please pls sorry ok okay "
+    "yes no not the a an this that these those there here".split()
+)
+_PRONOUNS = frozenset("i you we me us they them".split())
+_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def is_no_name(entity: Entity) -> bool:
+    """A learnt name made only of words that are never names, or a person holding a pronoun:
+    the recogniser's "Why", "Thank", "Can I" at the start of a message (a campaign may be
+    called "Thank You Week")."""
+    words = [w.lower() for w in _WORDS.findall(entity.text)]
+    if not words:
+        return False
+    return all(w in _NEVER_NAMES for w in words) or (
+        entity.label is EntityLabel.PERSON and any(w in _PRONOUNS for w in words)
+    )
 
 
 def is_a_role(entity: Entity) -> bool:

@@ -32,6 +32,7 @@ from nlp_models.names import (
     hyphens_joined,
     is_a_place,
     is_a_role,
+    is_no_name,
     trimmed,
     untagged_companies,
 )
@@ -128,7 +129,7 @@ class NluPipeline:
         learned = [
             e
             for e in hyphens_joined(head, [e for e in found if e is not None])
-            if not is_a_place(head, e, self.places) and not is_a_role(e)
+            if not (is_a_place(head, e, self.places) or is_a_role(e) or is_no_name(e))
         ]
         learned = companies_by_context(head, known + learned, learned)
         return known, learned + untagged_companies(head, known + learned, self.places)

@@ -12,7 +12,13 @@ from scipy.special import softmax
 from nlp_models.evaluation import evaluate, read_gold
 from nlp_models.intent_classifier import IntentClassifier
 from nlp_models.labels import EntityLabel, Intent
-from nlp_models.names import companies_by_context, hyphens_joined, is_a_place, untagged_companies
+from nlp_models.names import (
+    companies_by_context,
+    hyphens_joined,
+    is_a_place,
+    is_no_name,
+    untagged_companies,
+)
 from nlp_models.pipeline import NluPipeline
 from nlp_models.text import mask_names, one_emoji_form
 from nlp_models.training_data import HELDOUT_FILE, load_intent_examples
@@ -256,12 +262,15 @@ def _names(text: str, *marked: tuple[str, EntityLabel]) -> list[Entity]:
         ("the CFO of Zalando wants a call", ["Zalando"], ["Zalando"]),
         ("quick sync with the Zalando team re onboarding", ["Zalando"], ["Zalando"]),
         ("call the Initech folks tomorrow", ["Initech"], ["Initech"]),
+        ("mtg w/ Sofía Gómez (Globant) went well", ["Sofía Gómez", "Globant"], ["Globant"]),
+        ("met Priya (Infosys, Pune)", ["Priya", "Infosys"], ["Infosys"]),
         # people stay people
         ("Tom got an email from Jane about the renewal", ["Tom", "Jane"], []),
         ("met Priya and Ahmed at the conference", ["Priya", "Ahmed"], []),
         ("assign Zalando to Kemal", ["Zalando", "Kemal"], []),
         ("set owner of Jane Smith to Rita", ["Jane Smith", "Rita"], []),
         ("Tom's team wants a demo", ["Tom"], []),
+        ("met Sofía (Anna's sister) today", ["Sofía", "Anna"], []),
         ("ask Rita about the team offsite", ["Rita"], []),
     ],
 )
@@ -327,6 +336,27 @@ def test_a_job_or_a_department_is_no_name(nlu: NluPipeline) -> None:
     assert ("PERSON", "Anna") in pairs(lunch)
     assert not [e for e in lunch.entities if e.text == "Marketing"]
     assert ("ORG", "Globant") in pairs(nlu.parse("mtg w/ Sofía Gómez (Globant) went well", NOW, UTC))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label", "no_name"),
+    [
+        # what the recogniser tagged at the start of customers' messages
+        ("Why is my ticket still open after a week???", "Why", EntityLabel.PERSON, True),
+        ("Your courier left my parcel in the rain", "Your", EntityLabel.PERSON, True),
+        ("Can I buy two more ScanPro 5 for my shop?", "Can I", EntityLabel.PERSON, True),
+        ("Thank you very much for your quick answer", "Thank", EntityLabel.PERSON, True),
+        ("Hey there, my order is late", "Hey", EntityLabel.ORG, True),
+        # names, including those that are also words
+        ("Will called about the renewal", "Will", EntityLabel.PERSON, False),
+        ("Can Yücel wants a demo", "Can Yücel", EntityLabel.PERSON, False),
+        ("launch 'Thank You Week' for top customers", "Thank You Week", EntityLabel.CAMPAIGN, False),
+        ("met Hope at the expo", "Hope", EntityLabel.PERSON, False),
+    ],
+)
+def test_pronouns_question_words_and_greetings_are_no_names(text: str, name: str, label: EntityLabel, no_name: bool) -> None:
+    (entity,) = _names(text, (name, label))
+    assert is_no_name(entity) is no_name
 
 
 def test_a_city_or_country_after_in_is_no_name(nlu: NluPipeline) -> None:
