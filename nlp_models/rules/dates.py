@@ -370,7 +370,10 @@ def _relative_day(ctx: _Ctx, m: re.Match[str]) -> Iterator[_Atom]:
 
 _NAME_BEFORE_WEEKDAY = re.compile(
     r"(?<![\w])(?:Black|BLACK|Cyber|CYBER|Good|Flash|Super|Manic|Blue|Giving|Easter|Ash|Holy|Maundy"
-    r"|Palm|Shrove|Fat|Green|Travel|Small\s+Business|Whit|Low)\s+$"
+    r"|Palm|Shrove|Fat|Green|Travel|Small\s+Business|Whit|Low"
+    # in lower case too where the words are never a plain day ("the black friday campaign";
+    # "have a good friday" is this Friday)
+    r"|(?i:black|cyber|giving|small\s+business))\s+$"
 )
 _SHORT_WD_BEFORE = _rx(
     r"(?:\b(?:on|by|until|till|til|from|before|after|due|every|this|next|last|coming|and|or|to"

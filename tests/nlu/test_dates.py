@@ -400,6 +400,8 @@ def test_a_change_of_date_is_two_dates_not_a_range() -> None:
         "sat down with Klaus",
         "Black Friday 2026 campaign roi",
         "opt me out of the Cyber Monday messages",
+        "send the black friday campaign to all enterprise customers",
+        "how did our cyber monday promo do",
         "the sun is out",
         "good morning!",
         "this may take a while",
