@@ -19,6 +19,7 @@ import re
 import unicodedata
 
 from nlp_models.labels import EntityLabel
+from nlp_models.text import WORD
 from nlp_models.types import Entity
 
 _AROUND_NAMES = "\"'`“”‘’„«»‹›()[]{}<>,;:*_"
@@ -81,7 +82,9 @@ def is_a_place(head: str, entity: Entity, places: frozenset[str]) -> bool:
 # at or from is a company. The recogniser knows no names, and a lone capitalised word it has
 # not seen is more often a person in its training data.
 _AFTER_A_PERSON = re.compile(r"\s*(?:,[^,.;:!?()]{0,40}?)?\s*(?:from|at|of|@)\s*$", re.IGNORECASE)
-_BRACKET_AFTER_A_PERSON = re.compile(r"\s*\(\s*")
+# What stands between a person and the company a rep names right after ("Mei Lin of Shopee",
+# "Sofía Gómez (Globant)"; a bracket must close right after the company).
+_LINK_AFTER_A_PERSON = re.compile(r"\s+(?:from|at|of)\s+|\s*@\s*|\s*(?P<bracket>\()\s*", re.IGNORECASE)
 # "add company Wolt", "new supplier Brno Plast"; "our contact at Rakuten", "the team at Canva",
 # "the CFO of Zalando"; after the name, "the Zalando team" (_GROUP_AFTER)
 _COMPANY_WORD = re.compile(
@@ -124,16 +127,19 @@ def _said_to_be_a_company(head: str, entity: Entity, names: list[Entity]) -> boo
     if person is None:
         return False
     between = head[person.end : entity.start]
-    if _BRACKET_AFTER_A_PERSON.fullmatch(between):  # "Sofía Gómez (Globant)", "Priya (Infosys, Pune)"
-        return head[entity.end :].lstrip().startswith((")", ","))
+    link = _LINK_AFTER_A_PERSON.fullmatch(between)
+    if link is not None and link.group("bracket"):  # "Sofía Gómez (Globant)", "Priya (Infosys, Pune)"
+        return _bracket_closes(head, entity.end)
     return _AFTER_A_PERSON.fullmatch(between) is not None
+
+
+def _bracket_closes(head: str, end: int) -> bool:
+    """Nothing but a company stands in the bracket: it closes, or a comma follows, at `end`."""
+    return head[end:].lstrip().startswith((")", ","))
 
 
 # One to three capitalised words ("Shopee", "VietLink", "Blue Ocean Labs"); "&" may join them.
 _CAPITALISED_WORDS = re.compile(r"[^\W\d_][\w'’.&-]*(?:\s+(?:&\s+)?[^\W\d_][\w'’.&-]*){0,2}")
-# What stands between a person and the company a rep names right after ("Mei Lin of Shopee",
-# "Sofía Gómez (Globant)"; a bracket must close right after the company).
-_LINK_AFTER_A_PERSON = re.compile(r"\s+(?:from|at|of)\s+|\s*@\s*|\s*(?P<bracket>\()\s*", re.IGNORECASE)
 # Capitalised, but not a company: the time words a rep writes after "at" or "from".
 _NOT_COMPANIES = frozenset(
     "i monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
@@ -142,12 +148,13 @@ _NOT_COMPANIES = frozenset(
     "eod eow cob lunch breakfast dinner home".split()
 )
 # A job or a department, not a company: "Sofía (CEO)", "Anna from Marketing".
-ROLES_AND_DEPARTMENTS = frozenset(
+_ROLES_AND_DEPARTMENTS = frozenset(
     "ceo cto cfo coo cmo cio cpo cro ciso vp svp evp md gm founder co-founder cofounder owner "
     "director manager head lead intern sales marketing finance accounting accounts procurement "
     "purchasing legal ops operations support it hr engineering product design admin "
     "management board".split()
 ) | frozenset({"customer success", "the board", "it department", "hr department"})
+_NOT_UNTAGGED_COMPANIES = _NOT_COMPANIES | _ROLES_AND_DEPARTMENTS
 
 
 def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -> list[Entity]:
@@ -170,13 +177,13 @@ def untagged_companies(head: str, names: list[Entity], places: frozenset[str]) -
                 break
             kept.append(word)
         text = " ".join(kept).rstrip(".'’-& ")
-        if not text or text.lower() in _NOT_COMPANIES | ROLES_AND_DEPARTMENTS or text.lower() in places:
+        if not text or text.lower() in _NOT_UNTAGGED_COMPANIES or text.lower() in places:
             continue
         start = words.start()
         end = start + len(text)
         if head[start:end] != text:  # a run with double spaces: leave it to the recogniser
             continue
-        if link.group("bracket") and not head[end:].lstrip().startswith((")", ",")):
+        if link.group("bracket") and not _bracket_closes(head, end):
             continue  # "Sofía (Globant team lead)": more than a company in the bracket
         found = Entity(EntityLabel.ORG, text, start, end, text)
         if not any(found.overlaps(other) for other in names + out):
@@ -195,14 +202,13 @@ _NEVER_NAMES = frozenset(
     "yes no not the a an this that these those there here".split()
 )
 _PRONOUNS = frozenset("i you we me us they them".split())
-_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
 def is_no_name(entity: Entity) -> bool:
     """A learnt name made only of words that are never names, or a person holding a pronoun:
     the recogniser's "Why", "Thank", "Can I" at the start of a message (a campaign may be
     called "Thank You Week")."""
-    words = [w.lower() for w in _WORDS.findall(entity.text)]
+    words = [w.lower() for w in WORD.findall(entity.text)]
     if not words:
         return False
     return all(w in _NEVER_NAMES for w in words) or (
@@ -213,7 +219,7 @@ def is_no_name(entity: Entity) -> bool:
 def is_a_role(entity: Entity) -> bool:
     """A learnt person or company that is a job or a department: "Anna from Marketing",
     "ask the CFO"."""
-    return entity.label in (EntityLabel.PERSON, EntityLabel.ORG) and entity.text.lower() in ROLES_AND_DEPARTMENTS
+    return entity.label in (EntityLabel.PERSON, EntityLabel.ORG) and entity.text.lower() in _ROLES_AND_DEPARTMENTS
 
 
 def could_be_a_name(text: str) -> bool:
