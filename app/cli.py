@@ -178,16 +178,37 @@ def nlu_shell(
             typer.echo(f"  {e.label.value:<17} {e.text!r:<28} → {e.value}")
 
 
+ClockStart = Annotated[
+    str | None,
+    typer.Option(
+        "--clock-start",
+        help="start the product's clock at this instant (ISO, naive means UTC), then run on; default CRM_CLOCK_START or the wall clock",
+    ),
+]
+
+
+def _with_clock_start(settings: Settings, value: str | None) -> Settings:
+    if value is None:
+        return settings
+    from crm_core.clock import parse_instant
+
+    try:
+        return settings.model_copy(update={"crm_clock_start": parse_instant(value)})
+    except ValueError as exc:
+        _fail(f"--clock-start: {exc}")
+
+
 @app.command("shell")
 def shell(
     as_email: Annotated[str | None, typer.Option("--as", help="chat as this staff user (e-mail)")] = None,
     customer: Annotated[str | None, typer.Option("--customer", help="chat as the customer with this phone")] = None,
+    clock_start: ClockStart = None,
 ) -> None:
     """Chat with chatcrm in the terminal (one message a line when stdin is not a terminal)."""
     from app.shell import run_shell
     from crm_core.errors import CrmError
 
-    settings = _settings()
+    settings = _with_clock_start(_settings(), clock_start)
     if customer is not None:
         typer.echo("chatcrm: the customer side of the shell (tickets) is not available yet; use --as EMAIL", err=True)
         raise typer.Exit(2)
@@ -353,12 +374,12 @@ app.add_typer(outbox_app, name="outbox")
 
 
 @app.command("serve")
-def serve_command() -> None:
+def serve_command(clock_start: ClockStart = None) -> None:
     """The HTTP server (Slack events, Telegram webhook, /healthz), the Telegram poller, the
     outbox sender and the scheduler (the last three in the leader process only)."""
     from app.serve import serve
 
-    settings = _settings()
+    settings = _with_clock_start(_settings(), clock_start)
     if not settings.chat_enabled:
         _fail("neither TELEGRAM_BOT_TOKEN nor SLACK_BOT_TOKEN is set; `chatcrm shell` is the console chat")
     serve(settings)

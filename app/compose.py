@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import Settings
+from crm_core.clock import Clock, RunningClock, SystemClock
 from crm_core.db import make_engine, make_session_factory
 from crm_core.migrate import upgrade
 from crm_core.uow import Database
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
 
 def log_to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
+
+
+def build_clock(settings: Settings) -> Clock:
+    """The wall clock, or one that starts at CRM_CLOCK_START (`--clock-start`) and runs on."""
+    if settings.crm_clock_start is not None:
+        return RunningClock(settings.crm_clock_start)
+    return SystemClock()
 
 
 def build_nlu(settings: Settings, model_dir: Path | None = None) -> NluPipeline:
@@ -45,7 +53,7 @@ def build_database(settings: Settings, url: str | None = None, migrate: bool = T
     return Database(engine, make_session_factory(engine))
 
 
-def build_dialogue(db: Database, nlu: NluPipeline) -> Dialogue:
+def build_dialogue(db: Database, nlu: NluPipeline, clock: Clock) -> Dialogue:
     from intents.dialogue import Dialogue
 
-    return Dialogue(db, nlu)
+    return Dialogue(db, nlu, clock=clock)

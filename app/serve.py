@@ -26,6 +26,7 @@ from bot.outbox_sender import OutboxSender
 from bot.ports import Sender
 from bot.scheduler import Scheduler
 from config import Settings
+from crm_core.clock import Clock
 from crm_core.leader import LeaderLock
 from crm_core.uow import Database
 from intents.gateway import Gateway
@@ -145,19 +146,19 @@ class Runtime:
                     await task
 
 
-def build_runtime(settings: Settings, db: Database, gateway: Gateway) -> Runtime:
-    inbox = InboxWorker(db)
+def build_runtime(settings: Settings, db: Database, gateway: Gateway, clock: Clock) -> Runtime:
+    inbox = InboxWorker(db, clock=clock)
     adapters: list[Adapter] = []
     if settings.telegram_bot_token:
         from bot.telegram import TelegramAdapter
 
-        adapters.append(TelegramAdapter(settings, gateway, inbox))
+        adapters.append(TelegramAdapter(settings, gateway, inbox, clock=clock))
     if settings.slack_bot_token:
         from bot.slack import SlackAdapter
 
-        adapters.append(SlackAdapter(settings, gateway, inbox))
-    sender = OutboxSender(db, {a.sender.channel: a.sender for a in adapters})
-    scheduler = Scheduler(db, on_enqueued=sender.wake.set)
+        adapters.append(SlackAdapter(settings, gateway, inbox, clock=clock))
+    sender = OutboxSender(db, {a.sender.channel: a.sender for a in adapters}, clock=clock)
+    scheduler = Scheduler(db, on_enqueued=sender.wake.set, clock=clock)
     return Runtime(db, adapters, inbox, LeaderLock(db.engine), sender, scheduler)
 
 
@@ -183,13 +184,14 @@ def build_app(runtime: Runtime) -> Starlette:
 def serve(settings: Settings) -> None:
     import uvicorn
 
-    from app.compose import build_database, build_dialogue, build_nlu
+    from app.compose import build_clock, build_database, build_dialogue, build_nlu
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run, every 5 s
+    clock = build_clock(settings)
     db = build_database(settings)
-    dialogue = build_dialogue(db, build_nlu(settings))
-    runtime = build_runtime(settings, db, Gateway(db, dialogue))
+    dialogue = build_dialogue(db, build_nlu(settings), clock)
+    runtime = build_runtime(settings, db, Gateway(db, dialogue), clock)
     config = uvicorn.Config(
         build_app(runtime),
         host=settings.crm_http_host,

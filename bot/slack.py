@@ -30,7 +30,7 @@ import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -51,6 +51,7 @@ from starlette.routing import Route
 from bot.inbox import InboxWorker
 from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
+from crm_core.clock import SystemClock
 from intents.gateway import Gateway
 from intents.messages import (
     AnyReply,
@@ -226,13 +227,13 @@ class SlackAdapter:
         settings: Settings,
         gateway: Gateway,
         inbox: InboxWorker,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if not settings.slack_bot_token or not settings.slack_signing_secret:
             raise ValueError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed for Slack")
         self.gateway = gateway
         self.inbox = inbox
-        self.clock = clock
+        self.clock = clock or SystemClock()
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=_with_slash(settings.slack_api_base_url),
@@ -342,7 +343,7 @@ class SlackAdapter:
         if user and channel and value and action_ts:
             thread = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
             event_id = f"action:{user}:{action_ts}"
-            message = IncomingMessage(CHANNEL, channel, user, str(value), thread, event_id, _ts_time(action_ts) or self.clock())
+            message = IncomingMessage(CHANNEL, channel, user, str(value), thread, event_id, self.clock())
             await self._store(message, Destination(CHANNEL, channel, thread))
         await ack()
 
@@ -358,7 +359,8 @@ class SlackAdapter:
             thread=thread,
             # an event without an id (never sent by Slack) is still stored once, by its ts
             event_id=event_id or f"ts:{event.get('channel')}:{event.get('ts')}",
-            received_at=_ts_time(str(event.get("ts") or "")) or self.clock(),
+            # the product's clock at receipt, not Slack's ts: one time base for every message
+            received_at=self.clock(),
         )
 
     async def _store(self, message: IncomingMessage, reply_to: Destination, to_dm: bool = False) -> None:
@@ -442,12 +444,6 @@ def _from_a_person(event: dict[str, Any], context: AsyncBoltContext) -> bool:
         return False
     return event.get("user") != context.bot_user_id
 
-
-def _ts_time(ts: str) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(float(ts), UTC) if ts else None
-    except ValueError:
-        return None
 
 
 def _with_slash(url: str) -> str:

@@ -31,7 +31,7 @@ import os
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,6 +66,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.inbox import InboxWorker
 from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
+from crm_core.clock import Clock, SystemClock
 from intents.gateway import Gateway
 from intents.messages import (
     AnyReply,
@@ -125,6 +126,7 @@ class TelegramAdapter:
         *,
         rate_limit_retries: int = 2,
         poll_timeout: int = 10,
+        clock: Clock | None = None,
     ) -> None:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -136,6 +138,7 @@ class TelegramAdapter:
         self.gateway = gateway
         self.inbox = inbox
         self.poll_timeout = poll_timeout
+        self.clock: Clock = clock or SystemClock()
         self.webhook_url = settings.telegram_webhook_url
         self.webhook_path = urlsplit(self.webhook_url).path if self.webhook_url else DEFAULT_WEBHOOK_PATH
         self.webhook_path = self.webhook_path or DEFAULT_WEBHOOK_PATH
@@ -282,7 +285,7 @@ class TelegramAdapter:
         message = update.effective_message
         if message is None or (message.from_user is not None and message.from_user.is_bot):
             return
-        incoming = _incoming(update, message, message.text or "")
+        incoming = _incoming(update, message, self.clock(), message.text or "")
         await self._call(self.gateway.notice, incoming, _destination(message.chat_id), GROUP_NOTE)
         self._handled(update, "not_private")
 
@@ -303,7 +306,7 @@ class TelegramAdapter:
             user=str(query.from_user.id),
             text=query.data,
             event_id=str(update.update_id),
-            received_at=datetime.now(UTC),  # the press, not the message the button was on
+            received_at=self.clock(),  # the press, not the message the button was on
         )
         await self._converse(incoming, query.from_user)
         self._handled(update, "button")
@@ -314,7 +317,7 @@ class TelegramAdapter:
             return
         contact = message.contact
         assert contact is not None
-        incoming = _incoming(update, message, "")
+        incoming = _incoming(update, message, self.clock(), "")
         reply_to = _destination(message.chat_id)
         staff = await self._call(self.gateway.staff_id, CHANNEL, str(user.id))
         if contact.user_id != user.id or staff is not None:
@@ -329,7 +332,7 @@ class TelegramAdapter:
         if message is None or user is None:
             return
         command = (message.text or "").split()[0].lstrip("/").split("@")[0].lower()
-        incoming = _incoming(update, message, COMMAND_WORDS.get(command, command))
+        incoming = _incoming(update, message, self.clock(), COMMAND_WORDS.get(command, command))
         if command == "start":
             staff = await self._call(self.gateway.staff_id, CHANNEL, str(user.id))
             if staff is None:
@@ -344,14 +347,14 @@ class TelegramAdapter:
         message, user = _message_and_user(update)
         if message is None or user is None:
             return
-        await self._converse(_incoming(update, message, message.text or ""), user)
+        await self._converse(_incoming(update, message, self.clock(), message.text or ""), user)
         self._handled(update, "text")
 
     async def _on_other(self, update: Update, context: Context) -> None:
         message, user = _message_and_user(update)
         if message is None or user is None:
             return
-        await self._call(self.gateway.notice, _incoming(update, message, ""), _destination(message.chat_id), UNSUPPORTED_NOTE)
+        await self._call(self.gateway.notice, _incoming(update, message, self.clock(), ""), _destination(message.chat_id), UNSUPPORTED_NOTE)
         self._handled(update, "unsupported")
 
     async def _converse(self, incoming: IncomingMessage, user: User) -> None:
@@ -418,7 +421,7 @@ def _message_and_user(update: Update) -> tuple[Message | None, User | None]:
     return message, user
 
 
-def _incoming(update: Update, message: Message, text: str) -> IncomingMessage:
+def _incoming(update: Update, message: Message, now: datetime, text: str) -> IncomingMessage:
     user = message.from_user
     return IncomingMessage(
         channel=CHANNEL,
@@ -426,7 +429,7 @@ def _incoming(update: Update, message: Message, text: str) -> IncomingMessage:
         user=str(user.id) if user is not None else str(message.chat_id),
         text=text,
         event_id=str(update.update_id),
-        received_at=message.date,
+        received_at=now,  # the product's clock when handled, not Telegram's date
     )
 
 

@@ -6,6 +6,7 @@ A wrong value stops the program with one clear line per problem (`SettingsError`
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     crm_http_port: int = Field(default=8080, ge=1, le=65535, validation_alias="CRM_HTTP_PORT")
     crm_var_dir: Path = Field(default=DEFAULT_VAR_DIR, validation_alias="CRM_VAR_DIR")
     crm_nlu_model_dir: Path | None = Field(default=None, validation_alias="CRM_NLU_MODEL_DIR")
+    # the instant the product's clock starts at, then runs on (demos, tests); unset: the wall clock
+    crm_clock_start: datetime | None = Field(default=None, validation_alias="CRM_CLOCK_START")
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(
@@ -61,6 +64,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)")
+        return value
+
+    @field_validator("crm_clock_start")
+    @classmethod
+    def _utc_instant(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:  # naive means UTC, like every stored time
+            return value.replace(tzinfo=UTC)
         return value
 
     @field_validator("crm_currency")

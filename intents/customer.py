@@ -7,14 +7,14 @@ from datetime import datetime
 
 from crm_core.models import Contact
 from intents import permissions
+from intents.language import Understanding
 from intents.messages import AnyReply, Text
 from nlp_models.labels import Intent
-from nlp_models.pipeline import NluPipeline
 
 MAX_CUSTOMER_CHARS = 4000
 
 
-def customer_reply(nlu: NluPipeline, contact: Contact, text: str, now: datetime) -> list[AnyReply]:
+def customer_reply(nlu: Understanding, contact: Contact, text: str, now: datetime) -> list[AnyReply]:
     if len(text) > MAX_CUSTOMER_CHARS:
         return [Text(f"That message is too long ({len(text):,} characters); please send it in parts of up to {MAX_CUSTOMER_CHARS:,}.")]
     first = contact.name.split()[0]

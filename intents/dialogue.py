@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crm_core.clock import Clock, SystemClock
 from crm_core.errors import CrmError, InvalidInput, NothingToUndo
 from crm_core.models import StaffUser
 from crm_core.services import conversations, customers, outbox, undo
@@ -27,6 +27,7 @@ from crm_core.uow import Database, UnitOfWork
 from intents import permissions
 from intents.handlers import HANDLERS
 from intents.handlers import followups as followup_handlers
+from intents.language import Understanding
 from intents.messages import (
     AnyReply,
     Choices,
@@ -39,9 +40,7 @@ from intents.messages import (
 from intents.state import ConversationMemory, Request
 from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
 from intents.when import impossible_when
-from nlp_models.entity_recognizer import KnownNames
 from nlp_models.labels import EntityLabel, Intent
-from nlp_models.pipeline import NluPipeline
 from nlp_models.types import ParseResult
 
 log = logging.getLogger(__name__)
@@ -82,16 +81,16 @@ class Dialogue:
     def __init__(
         self,
         db: Database,
-        nlu: NluPipeline,
+        nlu: Understanding,
         handlers: Mapping[Intent, Handler] = HANDLERS,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
         self.nlu = nlu
         self.handlers = handlers
-        self.clock = clock
+        self.clock: Clock = clock or SystemClock()
         self._names_key: tuple[object, ...] | None = None
-        self._names: KnownNames | None = None
+        self._names: object = None
         self._index: NameIndex | None = None
         self._users: dict[int, tuple[float, StaffUser]] = {}
         self._names_checked = float("-inf")
@@ -293,12 +292,12 @@ class Dialogue:
         """The staff user, read from the database at most every NAMES_TTL_S per user and
         otherwise merged into this session from memory (no query)."""
         cached = self._users.get(actor_id)
-        if cached is not None and time.monotonic() - cached[0] < NAMES_TTL_S:
+        if cached is not None and self.clock.monotonic() - cached[0] < NAMES_TTL_S:
             return uow.session.merge(cached[1], load=False)
         user = uow.session.get(StaffUser, actor_id)
         if user is not None:
             uow.session.expunge(user)
-            self._users[actor_id] = (time.monotonic(), user)
+            self._users[actor_id] = (self.clock.monotonic(), user)
             user = uow.session.merge(user, load=False)
         return user
 
@@ -321,12 +320,12 @@ class Dialogue:
 
     # -- names the CRM knows, for the language layer --------------------------------------
 
-    def _known_names(self, uow: UnitOfWork) -> tuple[KnownNames, NameIndex]:
+    def _known_names(self, uow: UnitOfWork) -> tuple[object, NameIndex]:
         """The CRM's names for the language layer and for lookups, re-read when they may have
         changed: at once after a change made here, and within NAMES_TTL_S of a change made
         by another process (lookups that find nothing in them ask the database anyway)."""
         if self._names is not None and self._index is not None:
-            if time.monotonic() - self._names_checked < NAMES_TTL_S:
+            if self.clock.monotonic() - self._names_checked < NAMES_TTL_S:
                 return self._names, self._index
         version = customers.names_version(uow)
         if self._names is None or self._index is None or version != self._names_key:
@@ -336,7 +335,7 @@ class Dialogue:
             )
             self._index = index
             self._names_key = version
-        self._names_checked = time.monotonic()
+        self._names_checked = self.clock.monotonic()
         return self._names, self._index
 
     def _forget_names_if_changed(self, uow: UnitOfWork) -> None:

@@ -8,13 +8,12 @@ Adapters call these synchronous methods from a worker thread; they never query o
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict, deque
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from crm_core.cleaning import clean_email, clean_phone
+from crm_core.clock import Clock
 from crm_core.errors import InvalidInput
 from crm_core.models import Contact, StaffUser
 from crm_core.services import conversations, customers
@@ -36,7 +35,8 @@ LINK_PROMPT = (
 class FloodGuard:
     """At most `limit` messages per user in any `window_s`; the first one over gets told."""
 
-    def __init__(self, limit: int = FLOOD_LIMIT, window_s: float = FLOOD_WINDOW_S) -> None:
+    def __init__(self, clock: Clock, limit: int = FLOOD_LIMIT, window_s: float = FLOOD_WINDOW_S) -> None:
+        self.clock = clock
         self.limit = limit
         self.window_s = window_s
         self._seen: dict[tuple[str, str], deque[float]] = defaultdict(deque)
@@ -44,7 +44,7 @@ class FloodGuard:
 
     def check(self, channel: str, user: str) -> str:
         """"ok", "warn" (the first message over the limit) or "drop"."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         with self._lock:
             times = self._seen[(channel, user)]
             while times and times[0] <= now - self.window_s:
@@ -59,7 +59,7 @@ class Gateway:
     def __init__(self, db: Database, dialogue: Dialogue, flood: FloodGuard | None = None) -> None:
         self.db = db
         self.dialogue = dialogue
-        self.flood = flood or FloodGuard()
+        self.flood = flood or FloodGuard(dialogue.clock)
 
     def _flooding(self, message: IncomingMessage, reply_to: Destination) -> bool:
         verdict = self.flood.check(message.channel, message.user)
@@ -150,7 +150,7 @@ class Gateway:
     def customer_message(self, message: IncomingMessage, reply_to: Destination, telegram_user: int, name: str) -> None:
         if self._flooding(message, reply_to):
             return
-        now = message.received_at or datetime.now(UTC)
+        now = message.received_at or self.dialogue.clock()
         with self.db.unit_of_work() as uow:
             if self._seen(uow, message):
                 return

@@ -109,7 +109,7 @@ class NluPipeline:
         # as written for what a wrongly found name would hide
         prediction = self.classifier.predict(masked, also=head if masked != head else None)
         intent = Intent(prediction.label)
-        entities = self._entities(head, intent, now, tz, known, learned)
+        entities = combine_entities(head, intent, now, tz, self.default_currency, known, learned)
         return ParseResult(text, intent, prediction.confidence, entities)
 
     def _names(self, head: str, known_names: NamesArg) -> tuple[list[Entity], list[Entity]]:
@@ -134,45 +134,48 @@ class NluPipeline:
         learned = companies_by_context(head, known + learned, learned)
         return known, learned + untagged_companies(head, known + learned, self.places)
 
-    def _entities(
-        self,
-        head: str,
-        intent: Intent,
-        now: datetime,
-        tz: ZoneInfo,
-        known: list[Entity],
-        learned: list[Entity],
-    ) -> tuple[Entity, ...]:
-        rules = extract_rule_entities(
-            head,
-            now=now,
-            tz=tz,
-            default_currency=self.default_currency,
-            past=intent in PAST_INTENTS,
-            keep=lambda label: label not in LABEL_INTENTS or intent in LABEL_INTENTS[label],
-        )
 
-        def rank(entity: Entity, tier: int, source: int) -> tuple[int, int, int, int]:
-            return (tier, -(entity.end - entity.start), source, entity.start)
+def combine_entities(
+    head: str,
+    intent: Intent,
+    now: datetime,
+    tz: ZoneInfo,
+    default_currency: str,
+    known: list[Entity],
+    learned: list[Entity],
+) -> tuple[Entity, ...]:
+    """The message's entities: the rules' (for this intent), names the CRM knows and learnt
+    names, one label per span. Deterministic: the same on every build of the model."""
+    rules = extract_rule_entities(
+        head,
+        now=now,
+        tz=tz,
+        default_currency=default_currency,
+        past=intent in PAST_INTENTS,
+        keep=lambda label: label not in LABEL_INTENTS or intent in LABEL_INTENTS[label],
+    )
 
-        # Precise rules, then known names, then the longest of dates, synonyms and learnt
-        # names (a rule wins a tie: "friday" is a date unless the model saw "Black Friday Sale").
-        candidates = sorted(
-            [(rank(e, 0 if e.label in _PRECISE else 2, 0), e) for e in rules]
-            + [(rank(e, 1, 0), e) for e in known]
-            + [(rank(e, 2, 1), e) for e in learned],
-            key=lambda pair: pair[0],
-        )
-        chosen: list[Entity] = []
-        for _, entity in candidates:  # STAGE, INTERACTION_TYPE, METRIC were gated in the rules
-            if any(entity.overlaps(other) for other in chosen):
-                continue
-            chosen.append(entity)
-        if intent in BARE_TICKET_INTENTS and not any(e.label == EntityLabel.TICKET_ID for e in chosen):
-            # "any news on 1042?": about an existing ticket, a lone number is its id, where
-            # nothing else (an amount, a date, a phone, a quantity) took it
-            chosen += [e for e in bare_ticket_numbers(head) if not any(e.overlaps(o) for o in chosen)]
-        return tuple(sorted(chosen, key=lambda e: e.start))
+    def rank(entity: Entity, tier: int, source: int) -> tuple[int, int, int, int]:
+        return (tier, -(entity.end - entity.start), source, entity.start)
+
+    # Precise rules, then known names, then the longest of dates, synonyms and learnt
+    # names (a rule wins a tie: "friday" is a date unless the model saw "Black Friday Sale").
+    candidates = sorted(
+        [(rank(e, 0 if e.label in _PRECISE else 2, 0), e) for e in rules]
+        + [(rank(e, 1, 0), e) for e in known]
+        + [(rank(e, 2, 1), e) for e in learned],
+        key=lambda pair: pair[0],
+    )
+    chosen: list[Entity] = []
+    for _, entity in candidates:  # STAGE, INTERACTION_TYPE, METRIC were gated in the rules
+        if any(entity.overlaps(other) for other in chosen):
+            continue
+        chosen.append(entity)
+    if intent in BARE_TICKET_INTENTS and not any(e.label == EntityLabel.TICKET_ID for e in chosen):
+        # "any news on 1042?": about an existing ticket, a lone number is its id, where
+        # nothing else (an amount, a date, a phone, a quantity) took it
+        chosen += [e for e in bare_ticket_numbers(head) if not any(e.overlaps(o) for o in chosen)]
+    return tuple(sorted(chosen, key=lambda e: e.start))
 
 
 def _first_wins(entities: list[Entity]) -> list[Entity]:

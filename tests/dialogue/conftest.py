@@ -1,4 +1,5 @@
-"""A dialogue over a real SQLite file, the real language model and a fixed clock."""
+"""A dialogue over a real SQLite file, the language layer's table-driven fake and a clock that
+stands still."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from bot.console import render
+from crm_core.clock import ManualClock
 from crm_core.db import make_engine, make_session_factory
 from crm_core.migrate import upgrade
 from crm_core.services import users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
 from intents.messages import IncomingMessage, Reply
-from nlp_models.pipeline import NluPipeline
+from tests.fakes.fake_language import TableLanguage
+from tests.fakes.language_table import TABLE
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # a Sunday; 05:00 in New York
 
@@ -35,8 +38,21 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def dialogue(db: Database, nlu: NluPipeline) -> Dialogue:
-    return Dialogue(db, nlu, clock=lambda: NOW)
+def nlu() -> Iterator[TableLanguage]:
+    """The language port as a table; a message the table lacks fails the test."""
+    language = TableLanguage(TABLE)
+    yield language
+    assert not language.unknown, f"messages missing from tests/fakes/language_table.py: {language.unknown}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def dialogue(db: Database, nlu: TableLanguage, clock: ManualClock) -> Dialogue:
+    return Dialogue(db, nlu, clock=clock)
 
 
 def staff_id(db: Database, email: str) -> int:

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from crm_core.clock import ManualClock
 from crm_core.enums import FollowUpStatus, InteractionType
 from crm_core.models import AuditEntry, Company, Contact, FollowUp, Interaction
 from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
 from intents.messages import Choices
-from nlp_models.pipeline import NluPipeline
 from tests.dialogue.conftest import NOW, Chat
+from tests.fakes.fake_language import TableLanguage
 
 
 def count(db: Database, model: type) -> int:
@@ -196,10 +197,10 @@ def test_two_users_in_two_chats_do_not_mix(dialogue: Dialogue, db: Database, rit
     assert rows == {("Rita Rep", "Acme Corp"), ("Olu Adeyemi", "Globex Ltd")}
 
 
-def test_a_half_done_request_survives_a_restart(db: Database, nlu: NluPipeline, rita: Chat) -> None:
+def test_a_half_done_request_survives_a_restart(db: Database, nlu: TableLanguage, rita: Chat) -> None:
     seed(db, "Acme Corp")
     assert "When should I remind you?" in rita.say("remind me to call Acme Corp")
-    restarted = Chat(Dialogue(db, nlu, clock=lambda: NOW), db, "rita@example.com")
+    restarted = Chat(Dialogue(db, nlu, clock=ManualClock(NOW)), db, "rita@example.com")
     assert "Follow-up “Call Acme Corp” due Mon 23 Nov 15:00" in restarted.say("tomorrow at 3pm")
 
 
@@ -364,7 +365,7 @@ def test_undo_while_a_question_waits_drops_the_question_before_it_reverts_anythi
     assert count(db, Interaction) == 0
 
 
-def test_a_company_the_recogniser_calls_a_person_is_still_the_company(rita: Chat, db: Database, nlu: NluPipeline) -> None:
+def test_a_company_the_recogniser_calls_a_person_is_still_the_company(rita: Chat, db: Database, nlu: TableLanguage) -> None:
     seed(db, "Sakura Seimitsu KK", "Oliveto Alimentari SpA", contacts=(("Dario Rossi", "Oliveto Alimentari SpA"),))
     people = {e.text for e in nlu.parse("demo for Sakura went great", now=NOW).entities if e.label.value == "PERSON"}
     assert "Sakura" in people  # what the recogniser says, so that this test tests the fix

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from crm_core.clock import ManualClock
 from crm_core.models import Contact, OutboxMessage
 from crm_core.services import users
 from crm_core.uow import Database
@@ -42,8 +43,8 @@ def test_a_stranger_gets_one_clear_answer_per_message(db: Database, dialogue: Di
     assert outbox_texts(db) == ["I don't know you yet. Ask an admin to add you to chatcrm (`chatcrm users add`)."]
 
 
-def test_a_flood_is_told_once_and_not_processed(db: Database, dialogue: Dialogue) -> None:
-    gateway = Gateway(db, dialogue, flood=FloodGuard(limit=3, window_s=60))
+def test_a_flood_is_told_once_and_not_processed(db: Database, dialogue: Dialogue, clock: ManualClock) -> None:
+    gateway = Gateway(db, dialogue, flood=FloodGuard(clock, limit=3, window_s=60))
     with db.unit_of_work() as uow:
         rita = users.user_by_email(uow, "rita@example.com").id
     for i in range(6):
@@ -51,6 +52,9 @@ def test_a_flood_is_told_once_and_not_processed(db: Database, dialogue: Dialogue
     texts = outbox_texts(db)
     assert texts.count("You're welcome!") == 3
     assert sum("faster than I can handle" in t for t in texts) == 1 and len(texts) == 4
+    clock.advance(61)  # the window has passed: heard again
+    gateway.staff_message(msg("thanks", event="E7"), rita, DM)
+    assert outbox_texts(db).count("You're welcome!") == 4
 
 
 def test_a_customer_links_by_shared_phone_or_email_and_never_reaches_staff_features(db: Database, dialogue: Dialogue) -> None:

@@ -1,6 +1,7 @@
-"""The proof of issue 3: a rep's scripted conversation of several dozen turns through the
-non-interactive `chatcrm shell`, as a user would run it, then the data checked exactly
-through `chatcrm export`.
+"""A rep's scripted conversation of several dozen turns through the console shell's
+composition root (`app.shell.run_shell`, as `chatcrm shell` runs it, with the language
+layer's table-driven fake and a clock set to 10 March 2027), then the data checked exactly
+through the installed `chatcrm export`.
 
 Rita works in Asia/Kolkata (UTC+05:30, no daylight saving), so every due time below is
 checked in UTC: 15:00 in Kolkata is 09:30 UTC.
@@ -11,16 +12,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.shell import run_shell
 from config import load_settings
+from crm_core.clock import ManualClock
 from tests.conftest import run_chatcrm
+from tests.fakes.fake_language import TableLanguage
+from tests.fakes.language_table import TABLE
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
+STARTED = datetime(2027, 3, 10, 6, 0, tzinfo=UTC)  # 11:30 in Kolkata, a Wednesday
 
 # (message, what the reply must say)
 JOURNEY: list[tuple[str, str]] = [
@@ -39,7 +45,7 @@ JOURNEY: list[tuple[str, str]] = [
     # a logged call that names the next step also creates the follow-up
     (
         "called Jane Smith, she wants pricing for 50 seats, f/u on 2027-03-15 at 15:00",
-        "Follow-up “Follow up with Jane Smith” due Mon 15 Mar 2027 15:00",
+        "Follow-up “Follow up with Jane Smith” due Mon 15 Mar 15:00",
     ),
     # a missing field is asked for and the answer comes in the next message
     ("log a meeting", "Who was it with?"),
@@ -66,16 +72,16 @@ JOURNEY: list[tuple[str, str]] = [
     ("undo", "Undone: restored the company Acme Foods Ltd"),
     # follow-ups: the time asked for, a date in the past refused, relative dates
     ("remind me to send the contract to Kwame Mensah", "When should I remind you?"),
-    ("2027-03-20 10:00", "Follow-up “Send the contract to Kwame Mensah” due Sat 20 Mar 2027 10:00"),
+    ("2027-03-20 10:00", "Follow-up “Send the contract to Kwame Mensah” due Sat 20 Mar 10:00"),
     ("remind me to call Olga Petrova on 2026-01-05 at 10am", "already past"),
-    ("2027-04-01 09:00", "Follow-up “Call Olga Petrova” due Thu 01 Apr 2027 09:00"),
+    ("2027-04-01 09:00", "Follow-up “Call Olga Petrova” due Thu 01 Apr 09:00"),
     ("remind me to check in with Acme Logistics tomorrow at 3pm", "Follow-up “Check in with Acme Logistics” due"),
     ("what's due today?", "No open follow-ups due today"),
     ("anything overdue?", "No open follow-ups overdue"),
     ("show my follow-ups", "4 follow-ups open"),
     # completing: by name, and by choice when several match
     ("mark the Kwame Mensah follow-up done", "Done: “Send the contract to Kwame Mensah”"),
-    ("remind me to send Jane Smith the case study on 2027-03-16 at 11:00", "due Tue 16 Mar 2027 11:00"),
+    ("remind me to send Jane Smith the case study on 2027-03-16 at 11:00", "due Tue 16 Mar 11:00"),
     ("done with the Jane Smith follow-up", "Which follow-up is done?"),
     ("2", "Done: “Send Jane Smith the case study”"),
     # the fallback, yes/no without a question, thanks, emoji, cancel with nothing pending
@@ -115,8 +121,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     env = {
         "CRM_DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite3'}",
         "CRM_VAR_DIR": str(tmp_path / "var"),
-        # the model the session already built, not a second build in tmp_path
-        "CRM_NLU_MODEL_DIR": str(load_settings().nlu_model_dir.resolve()),
     }
     for email, name, zone in (("rita@example.com", "Rita Rao", "Asia/Kolkata"), ("olu@example.com", "Olu Adeyemi", "Africa/Lagos")):
         added = run_chatcrm("users", "add", "--email", email, "--name", name, "--role", "rep", "--timezone", zone, env=env)
@@ -125,11 +129,11 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_the_reps_journey_through_the_shell_and_the_exported_data(env: dict[str, str]) -> None:
-    started = datetime.now(UTC)
-    script = "\n".join(message for message, _ in JOURNEY) + "\n"
-    proc = run_chatcrm("shell", "--as", "rita@example.com", stdin=script.encode(), env=env)
-    assert proc.returncode == 0, proc.stderr.decode()
-    seen = turns(proc.stdout.decode())
+    language, out = TableLanguage(TABLE), io.StringIO()
+    lines = [message + "\n" for message, _ in JOURNEY]
+    run_shell(load_settings(**env), "rita@example.com", nlu=language, clock=ManualClock(STARTED), lines=lines, out=out)
+    assert not language.unknown, f"messages missing from tests/fakes/language_table.py: {language.unknown}"
+    seen = turns(out.getvalue())
     assert [m for m, _ in seen] == [m for m, _ in JOURNEY]
     for (message, expected), (_, replies) in zip(JOURNEY, seen):
         assert expected in replies, f"{message!r} → {replies!r}"
@@ -157,21 +161,15 @@ def test_the_reps_journey_through_the_shell_and_the_exported_data(env: dict[str,
     contact_ids = {c["id"] for c in contacts}
     company_ids = {c["id"] for c in companies}
     assert all(i["contact_id"] in contact_ids and i["company_id"] in company_ids for i in interactions)
-    for i in interactions:
-        occurred = datetime.fromisoformat(str(i["occurred_at"]))
-        assert started - timedelta(seconds=5) <= occurred <= datetime.now(UTC) and occurred.utcoffset() == timedelta(0)
+    assert all(datetime.fromisoformat(str(i["occurred_at"])) == STARTED for i in interactions)
+    assert all(str(i["occurred_at"]).endswith("+00:00") for i in interactions)
 
     rows = {f["title"]: f for f in followups}
-    tomorrow = (started.astimezone(KOLKATA) + timedelta(days=1)).date()
     expected = {
         "Follow up with Jane Smith": ("open", "2027-03-15T09:30:00+00:00", "Jane Smith"),
         "Send the contract to Kwame Mensah": ("done", "2027-03-20T04:30:00+00:00", "Kwame Mensah"),
         "Call Olga Petrova": ("open", "2027-04-01T03:30:00+00:00", "Olga Petrova"),
-        "Check in with Acme Logistics": (
-            "open",
-            datetime(tomorrow.year, tomorrow.month, tomorrow.day, 15, 0, tzinfo=KOLKATA).astimezone(UTC).isoformat(),
-            None,
-        ),
+        "Check in with Acme Logistics": ("open", "2027-03-11T09:30:00+00:00", None),
         "Send Jane Smith the case study": ("open", "2027-03-16T05:30:00+00:00", "Jane Smith"),
     }
     assert {t: (f["status"], f["due_at"], f["contact_name"]) for t, f in rows.items()} == expected
