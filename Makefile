@@ -37,6 +37,8 @@ bench: $(STAMP)
 bench-e2e: $(STAMP)
 	$(BIN)/python benchmarks/console_e2e.py
 
+# what CI checks before the tests: ruff, then the import contracts of pyproject.toml
+# (the dev extra: ruff, import-linter and mypy at the versions in constraints.txt)
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	$(BIN)/ruff check .

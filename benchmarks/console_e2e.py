@@ -8,7 +8,7 @@ CRM_TEST_POSTGRES_URL is given) three figures side by side, so the overhead show
     audit, one transaction) → rendered reply.
 Messages are a realistic mix of rep requests that each finish in one turn (log a call with
 a next step, look a customer up, list and schedule follow-ups, change an e-mail).
-Targets (issue 3): >= 200 messages/s in one process and p99 <= 50 ms on SQLite.
+Targets: >= 200 messages/s in one process and p99 <= 50 ms on SQLite.
 
     python benchmarks/console_e2e.py [--messages 2000] [--postgres URL]
 

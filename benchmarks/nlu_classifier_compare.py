@@ -8,8 +8,9 @@ so 3-fold stratified cross-validation on its train split (seed 0). The test spli
 never read. Accuracy is in-scope accuracy with no fallback threshold (argmax over all
 classes; on CLINC150 the trained `oos` class counts as wrong for an in-scope query).
 
-Then, for CLINC150 (train → val), the out-of-scope part: rejection scores of the old and the
-new classifier (how much oos recall each keeps at a given val in-scope accuracy, AUROC),
+Then, for CLINC150 (train → val), the out-of-scope part: rejection scores of the one-vs-rest
+SVM and of the two-model classifier (how much oos recall each keeps at a given val in-scope
+accuracy, AUROC),
 and the operating point the threshold rule picks on val for several stated priors.
 Everything here runs on one core in about 25 minutes; pick subsets with the flags.
 """

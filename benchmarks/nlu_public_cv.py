@@ -3,12 +3,11 @@
     cd /work/main && PYTHONPATH=. .venv/bin/python benchmarks/nlu_public_cv.py \
         [--data-dir ../shared/data] [--datasets snips,hwu64] [--variants base,"no pairs",knn] [--jobs 2]
 
-The rule since the sixth session: a classifier change is judged here, on the official train
-splits only (stratified 5-fold, seed 0), before any test split is read; the validation splits
-(700 SNIPS utterances) proved too few to choose by. Prints, per variant and data set, the
-in-scope utterances answered right by the argmax (no fallback threshold; on CLINC150 the
-trained `oos` class counts as wrong for an in-scope query) and the right answers per fold,
-so a difference can be read fold by fold. The test splits are never read.
+A classifier change is judged here, on the official train splits only (stratified 5-fold,
+seed 0), before any test split is read (docs/decisions/0005). Prints, per variant and data
+set, the in-scope utterances answered right by the argmax (no fallback threshold; on
+CLINC150 the trained `oos` class counts as wrong for an in-scope query) and the right
+answers per fold, so a difference can be read fold by fold. The test splits are never read.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ FOLDS = 5
 
 
 def _without_pairs() -> IntentClassifier:
-    """The classifier before word pairs (sixth session's model)."""
+    """The classifier without its word-pairs block."""
     clf = IntentClassifier(fallback_label=OOS_LABEL)
     clf.features.transformer_list = [b for b in clf.features.transformer_list if b[0] != "pairs"]
     clf.features.transformer_weights = None

@@ -1,7 +1,7 @@
 """Speed of the language layer: parse p50/p99 per message, model load, training time.
 
 Run on one core (BLAS threads pinned to 1): `python benchmarks/nlu_speed.py [--train]`.
-Prints one JSON object. Targets (issue 2): parse p50 <= 2 ms, p99 <= 10 ms, load <= 2 s,
+Prints one JSON object. Targets: parse p50 <= 2 ms, p99 <= 10 ms, load <= 2 s,
 training on our data <= 60 s.
 """
 

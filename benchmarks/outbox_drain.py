@@ -3,7 +3,7 @@
 The fake answers 429 (and the sender must wait) whenever a send would exceed its limits in
 any one-second window: `--overall` messages a second in all, and one a second per chat
 (Telegram's published limits: 30/s, 1/s per chat). Rows are spread over `--chats` chats.
-Target (issue 4): the drain reaches >= 95 % of the configured overall limit with zero 429s.
+Target: the drain reaches >= 95 % of the configured overall limit with zero 429s.
 
     python benchmarks/outbox_drain.py [--messages 600] [--chats 120] [--overall 30]
 

@@ -11,19 +11,8 @@ in-scope accuracy on the validation split is still >= VAL_IN_SCOPE_TARGET (the g
 plus half a point for the usual drop from validation to test). The product keeps its own
 prior-weighted threshold; this point is chosen on validation data only, like the other.
 
-Tried and rejected (sixth session): SNIPS's train split marks its slots, so the benchmark ran
-the whole pipeline there, as `NluPipeline.parse` does with names: a recogniser (our settings,
-SNIPS's 39 slot labels) learnt the train split's slots, the classifier learnt each train
-text with its slots masked ("add someentityname to someplaylist") and as written, and a
-message's intent was the mean of its margins masked where the recogniser found slots and as
-written. SNIPS val: 689 -> 694 of 700 right (692-695 over recogniser seeds and epochs). The
-test split, read once after that choice was committed: 683 -> 679 of 700. Then a larger
-validation, 5-fold cross-validation on the 13,084 train utterances: 12,928 -> 12,856 right
-(worse in all five folds; one placeholder for every slot label instead of one per label,
-12,880, also worse in all five). The recogniser's label is often the intent's own (a
-movie_name only stands in SearchScreeningEvent), and where it is wrong the placeholder
-misleads. So the classifier runs alone on every data set. 700 val utterances were too few to
-choose by; a choice for SNIPS is checked on cross-validation of train before test is read.
+The classifier runs alone, without the pipeline's recogniser, on every data set; why a slot
+recogniser in front of it was not kept on SNIPS: docs/decisions/0008.
 """
 
 from __future__ import annotations

@@ -46,10 +46,7 @@ from nlp_models.training_data import (
 MODEL_FORMAT = 14  # bump when the model code changes what is stored
 # One BLAS thread per training process. The two processes (classifier, entity recogniser)
 # already fill both cores; with OpenBLAS's default of one thread per core each process
-# starts two, and the four threads fight for two cores. Measured on this 2-core machine
-# under the same background load, `chatcrm nlu train`: 118 s wall with the default
-# (2 threads) against 62 s with 1 (classifier 113 -> 53 s, entity recogniser 108 -> 53 s).
-# The models are the same (the threshold differs in the 6th decimal).
+# starts two, and the four threads fight for two cores (docs/decisions/0009).
 TRAIN_BLAS_THREADS = 1
 Log = Callable[[str], None]
 _EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+")

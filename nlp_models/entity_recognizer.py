@@ -6,12 +6,8 @@ message well under a millisecond; names the CRM already knows are added at parse
 `KnownNames`, a phrase matcher, so an existing customer is found even if the model never
 saw the name.
 
-The size, remeasured in the sixth session on the dev split (`benchmarks/nlu_dev_split.py`,
-five parts; span F1 of the learnt labels, build time of one part on two cores): width 64 and
-4,000 hashed rows (kept) 0.936 / 0.953 / 0.939 / 0.928 / 0.945, 22 s; 8,000 rows -0.2 points
-on average, 24 s; width 96 -0.1, 32 s; width 128 with 8,000 rows +0.5, 51 s. Only the last is
-better, by less than the recogniser moves with its seed, at more than twice the build time
-(the budget is 60 s on one core).
+The weights kept are the moving average `spacy train` also offers (`use_averages`). Why this
+size and these settings: docs/decisions/0009.
 """
 
 from __future__ import annotations
@@ -73,9 +69,7 @@ def train_entity_recognizer(
         ents = filter_spans([sp for sp in spans if sp is not None])
         data.append(SpacyExample.from_dict(doc, {"entities": [(sp.start_char, sp.end_char, sp.label_) for sp in ents]}))
     # spaCy's default optimiser (Adam, L2 0.01, gradient clip 1.0) with a moving average of
-    # the weights, which `spacy train` also offers (`use_averages`); the averaged weights
-    # are the ones kept. On a dev split of our examples (20 % held back, four seeds) span F1
-    # 0.924 -> 0.929, higher for every seed, at no cost; 12 epochs instead of 8: 0.931.
+    # the weights; the averaged weights are the ones kept (docs/decisions/0009).
     optimizer = Adam(learn_rate=0.001, L2=0.01, grad_clip=1.0, use_averages=True)
     nlp.initialize(lambda: data, sgd=optimizer)
     rng = random.Random(seed)

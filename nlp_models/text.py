@@ -62,8 +62,7 @@ def for_classifier(text: str) -> str:
 
 # What the intent classifier sees in place of a name: the words of a name say who, not what
 # the message asks for (a customer's name in one intent's examples must not pull another
-# message about the same customer there). Out-of-fold accuracy on our training data, names
-# masked by a recogniser trained without the fold: 85.6 % raw -> 88.6 % masked.
+# message about the same customer there; docs/decisions/0007).
 # a word as the common-words list counts it: letters only
 WORD = re.compile(r"[^\W\d_]+")
 NAME_PLACEHOLDERS = {
