@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from app.compose import build_nlu, log_to_stderr
+from app.compose import build_clock, build_nlu, log_to_stderr
 from config import Settings, SettingsError, load_settings
 from crm_core.errors import CrmError
 from crm_core.uow import Database
@@ -80,9 +80,10 @@ def nlu_parse(
     settings = _settings()
     zone = _zone(tz, settings)
     fixed_now = _now(now)
+    clock = build_clock(settings)
     pipeline = build_nlu(settings)
     for line in _stdin_lines():
-        message_now = fixed_now or datetime.now(UTC)
+        message_now = fixed_now or clock()
         _emit(pipeline.parse(line, now=message_now, tz=zone).as_json())
 
 
@@ -171,7 +172,7 @@ def nlu_shell(
         if not line.strip():
             continue
         started = time.perf_counter()
-        result = pipeline.parse(line, now=datetime.now(UTC), tz=zone)
+        result = pipeline.parse(line, now=build_clock(settings)(), tz=zone)
         elapsed = (time.perf_counter() - started) * 1000
         typer.echo(f"  intent: {result.intent.value}  ({result.confidence:.2f}, {elapsed:.1f} ms)")
         for e in result.entities:
@@ -336,9 +337,8 @@ def demo(
     """Load a realistic demo data set (staff, companies, contacts, interactions, follow-ups)."""
     from crm_core.demo import load_demo
 
-    at = _now(now) or datetime.now(UTC)
     with _database(_settings()) as db, db.unit_of_work() as uow:
-        summary = load_demo(uow, at, seed=seed)
+        summary = load_demo(uow, _now(now) or uow.now(), seed=seed)
         uow.commit()
     for line in summary.lines():
         typer.echo(line)
@@ -461,7 +461,7 @@ def _table(rows: list[tuple[object, ...]]) -> None:
 
 def _retry(retry: Callable[..., int], row_id: int | None) -> int:
     with _database(_settings()) as db, db.unit_of_work() as uow:
-        count = retry(uow, datetime.now(UTC), row_id)
+        count = retry(uow, uow.now(), row_id)
         uow.commit()
     return count
 

@@ -45,12 +45,14 @@ def build_nlu(settings: Settings, model_dir: Path | None = None) -> NluPipeline:
     )
 
 
-def build_database(settings: Settings, url: str | None = None, migrate: bool = True) -> Database:
-    """Engine and session factory for the configured database, schema upgraded to head."""
+def build_database(
+    settings: Settings, url: str | None = None, migrate: bool = True, clock: Clock | None = None
+) -> Database:
+    """Engine, session factory and clock of the configured database, schema upgraded to head."""
     engine = make_engine(url or settings.database_url)
     if migrate:
         upgrade(engine)
-    return Database(engine, make_session_factory(engine))
+    return Database(engine, make_session_factory(engine), clock or build_clock(settings))
 
 
 def build_dialogue(db: Database, nlu: NluPipeline, clock: Clock) -> Dialogue:

@@ -189,7 +189,7 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run, every 5 s
     clock = build_clock(settings)
-    db = build_database(settings)
+    db = build_database(settings, clock=clock)
     dialogue = build_dialogue(db, build_nlu(settings), clock)
     runtime = build_runtime(settings, db, Gateway(db, dialogue), clock)
     config = uvicorn.Config(

@@ -29,7 +29,7 @@ def run_shell(
 ) -> None:
     """Interactive when stdin is a terminal and no `lines` are given; else one message a line."""
     clock = clock or build_clock(settings)
-    db = build_database(settings)
+    db = build_database(settings, clock=clock)
     try:
         staff, created = console_user(db, as_email, settings.crm_timezone)
         dialogue = build_dialogue(db, nlu or build_nlu(settings), clock)

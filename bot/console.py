@@ -15,10 +15,11 @@ import itertools
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from crm_core.clock import SystemClock
 from intents.messages import Choices, File, Image, IncomingMessage, Reply, Text
 
 Handle = Callable[[IncomingMessage], list[Reply]]
@@ -57,7 +58,7 @@ class ConsoleChannel:
         reminders: Reminders | None = None,
         out: TextIO = sys.stdout,
         out_dir: Path | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = SystemClock(),
     ) -> None:
         self.handle = handle
         self.user = user

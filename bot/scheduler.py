@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from crm_core.clock import SystemClock
 from crm_core.uow import Database
 from intents.reminders import enqueue_due_reminders, enqueue_morning_summaries
 
@@ -28,7 +29,7 @@ class Scheduler:
         self,
         db: Database,
         on_enqueued: Callable[[], None] = lambda: None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = SystemClock(),
         reminder_every_s: float = REMINDER_EVERY_S,
     ) -> None:
         self.db = db
@@ -39,6 +40,7 @@ class Scheduler:
 
     def start(self) -> None:
         aps = AsyncIOScheduler(timezone=UTC)
+        # APScheduler's own time base (when to tick); what is due is asked of self.clock
         now = datetime.now(UTC)
         # run at once on start (missed reminders), then on the interval; never two at a time
         aps.add_job(self.reminders, "interval", seconds=self.reminder_every_s, next_run_time=now, max_instances=1, coalesce=True)

@@ -9,11 +9,16 @@ at a given instant that then runs on (`RunningClock`, `--clock-start`).
     SystemClock    the wall clock (the default of a running product)
     RunningClock   starts at a given instant and runs on at the wall clock's pace
     ManualClock    stands still until told to move (tests)
+
+A unit of work puts its database's clock in use while it is open (`in_use`), so the
+columns stamped by default (`created_at`, `next_attempt_at`, ...) take the same time as
+the code that wrote them.
 """
 
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 
@@ -91,3 +96,22 @@ def parse_instant(value: str) -> datetime:
         return aware(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
     except ValueError:
         raise ValueError(f"{value!r} is not an ISO date-time like 2027-01-04T09:00:00Z") from None
+
+
+_IN_USE: ContextVar[Clock | None] = ContextVar("chatcrm_clock", default=None)
+
+
+def in_use(clock: Clock) -> object:
+    """Make `clock` the one `utcnow` reads in this context; returns the token to `restore`."""
+    return _IN_USE.set(clock)
+
+
+def restore(token: object) -> None:
+    _IN_USE.reset(token)  # type: ignore[arg-type]
+
+
+def utcnow() -> datetime:
+    """The time of the unit of work in progress (its database's clock); the wall clock
+    outside one (schema migrations)."""
+    clock = _IN_USE.get()
+    return clock.now() if clock is not None else datetime.now(UTC)

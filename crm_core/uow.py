@@ -13,7 +13,7 @@ Leaving the block without `commit()` rolls everything back.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from types import TracebackType
@@ -22,8 +22,9 @@ from typing import Any, Self
 from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm_core.clock import Clock, SystemClock, in_use, restore
 from crm_core.enums import AuditAction
-from crm_core.models import AuditEntry, Base, utcnow
+from crm_core.models import AuditEntry, Base
 
 
 def snapshot(obj: Base, fields: set[str] | None = None) -> dict[str, Any]:
@@ -43,9 +44,16 @@ def snapshot(obj: Base, fields: set[str] | None = None) -> dict[str, Any]:
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, actor_id: int | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        session_factory: sessionmaker,  # type: ignore[type-arg]
+        actor_id: int | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self.actor_id = actor_id
+        self.clock: Clock = clock or SystemClock()
+        self._clock_token: object = None
         self.change_set = str(uuid.uuid4())
         self._session: Session | None = None
         self.committed = False
@@ -61,7 +69,12 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its `with` block")
         return self._session
 
+    def now(self) -> datetime:
+        """The time, by the clock the product was composed with."""
+        return self.clock.now()
+
     def __enter__(self) -> Self:
+        self._clock_token = in_use(self.clock)
         self._session = self._session_factory()
         self.committed = False
         self.info = {}
@@ -82,6 +95,7 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+            restore(self._clock_token)
 
     def commit(self) -> None:
         self.write_audit()
@@ -134,7 +148,7 @@ class UnitOfWork:
         self.touched.add(entity)
         self._audit_rows.append(
             {
-                "at": utcnow(),
+                "at": self.clock.now(),
                 "actor_id": self.actor_id,
                 "change_set": self.change_set,
                 "action": action,
@@ -154,9 +168,10 @@ class Database:
 
     engine: Engine
     session_factory: sessionmaker  # type: ignore[type-arg]
+    clock: Clock = field(default_factory=SystemClock)
 
     def unit_of_work(self, actor_id: int | None = None) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, actor_id)
+        return UnitOfWork(self.session_factory, actor_id, self.clock)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from crm_core.models import ConversationState, ProcessedMessage, utcnow
+from crm_core.clock import utcnow
+from crm_core.models import ConversationState, ProcessedMessage
 from crm_core.uow import UnitOfWork
 
 Key = tuple[str, str, str, str]  # channel, chat, thread ("" for none), user

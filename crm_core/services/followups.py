@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -32,7 +32,7 @@ def schedule_followup(
         raise InvalidInput("The follow-up needs a title.", field="title")
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1] + "…"
-    if due_at <= (now or datetime.now(UTC)):
+    if due_at <= (now or uow.now()):
         raise InvalidInput("That time is already past; a follow-up needs a time in the future.", field="date")
     if company is None and contact is not None:
         company = contact.company
@@ -80,7 +80,7 @@ def complete_followup(uow: UnitOfWork, followup: FollowUp, now: datetime | None 
         raise InvalidInput("That follow-up is already done.", field="followup")
     before = snapshot(followup, {"status", "completed_at"})
     followup.status = FollowUpStatus.DONE
-    followup.completed_at = now or datetime.now(UTC)
+    followup.completed_at = now or uow.now()
     uow.updated(followup, "followup", before)
     return followup
 
@@ -91,7 +91,7 @@ def snooze_followup(uow: UnitOfWork, followup: FollowUp, delay: timedelta, now: 
     before = snapshot(followup, {"status", "due_at", "notified_at"})
     followup.status = FollowUpStatus.SNOOZED
     # put off from when it is due, or from now when that has passed (a reminder just shown)
-    followup.due_at = max(now or datetime.now(UTC), followup.due_at) + delay
+    followup.due_at = max(now or uow.now(), followup.due_at) + delay
     followup.notified_at = None
     uow.updated(followup, "followup", before)
     return followup
@@ -101,7 +101,7 @@ def reschedule_followup(uow: UnitOfWork, followup: FollowUp, due_at: datetime, n
     """Move a pending follow-up to a new due time (in the future); it will be reminded again."""
     if followup.status == FollowUpStatus.DONE:
         raise InvalidInput("That follow-up is already done.", field="followup")
-    if due_at <= (now or datetime.now(UTC)):
+    if due_at <= (now or uow.now()):
         raise InvalidInput("That time is already past; a follow-up needs a time in the future.", field="date")
     before = snapshot(followup, {"status", "due_at", "notified_at"})
     followup.status = FollowUpStatus.OPEN

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from crm_core.enums import InteractionType
 from crm_core.errors import InvalidInput
@@ -35,7 +35,7 @@ def log_interaction(
         raise InvalidInput("The summary is empty.", field="summary")
     if len(summary) > MAX_SUMMARY:
         raise InvalidInput(f"The summary is longer than {MAX_SUMMARY} characters.", field="summary")
-    if occurred_at > (now or datetime.now(UTC)) + FUTURE_SLACK:
+    if occurred_at > (now or uow.now()) + FUTURE_SLACK:
         raise InvalidInput("That date is in the future; an interaction is something that happened.", field="date")
     if company is None and contact is not None:
         company = contact.company

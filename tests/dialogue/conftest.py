@@ -24,10 +24,15 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # a Sunday; 05:00 in New York
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def db(tmp_path: Path, clock: ManualClock) -> Iterator[Database]:
     engine = make_engine(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
     upgrade(engine)
-    database = Database(engine, make_session_factory(engine))
+    database = Database(engine, make_session_factory(engine), clock)
     with database.unit_of_work() as uow:
         users.add_user(uow, "rita@example.com", "Rita Rep", "rep", "America/New_York")
         users.add_user(uow, "max@example.com", "Max Manager", "manager", "Europe/Berlin")
@@ -43,11 +48,6 @@ def nlu() -> Iterator[TableLanguage]:
     language = TableLanguage(TABLE)
     yield language
     assert not language.unknown, f"messages missing from tests/fakes/language_table.py: {language.unknown}"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -153,9 +152,9 @@ def test_offsets_are_into_the_original_text_with_control_characters() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+# blanks, control characters, other scripts and long repetitions that could make a
+# pattern backtrack (benchmarks/rules_worst_case.py times them)
+HARD_TEXTS = [
         "",
         " ",
         "\n\n\t",
@@ -179,13 +178,14 @@ def test_offsets_are_into_the_original_text_with_control_characters() -> None:
         "<mailto:" * 1_200,
         "next tuesday in 3 days " * 450,
         "call +49 30 123456 tomorrow 3pm $25k ticket #1042 50 seats jane@acme.com " * 140,
-    ],
-)
-def test_never_raises_and_stays_fast(text: str) -> None:
-    started = time.perf_counter()
+    ]
+
+
+@pytest.mark.parametrize("text", HARD_TEXTS)
+def test_never_raises_on_long_or_repetitive_text(text: str) -> None:
+    # how fast: benchmarks/rules_worst_case.py (a timed assertion would depend on the machine)
     found = extract(text)
-    assert time.perf_counter() - started < 2.0
-    assert isinstance(found, list)
+    assert isinstance(found, list) and all(text[e.start : e.end] == e.text for e in found)
 
 
 def test_non_latin_text_yields_only_what_is_really_there() -> None:
