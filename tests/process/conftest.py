@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from config import load_settings
+from crm_core.clock import RunningClock
 from crm_core.db import make_engine, make_session_factory
 from crm_core.migrate import upgrade
 from crm_core.uow import Database
@@ -45,6 +46,10 @@ from tests.fakes.fake_telegram import Call, FakeTelegram, post_update
 
 POSTGRES_URL = os.environ.get("CRM_TEST_POSTGRES_URL", "")
 WEBHOOK_SECRET = "process-test-secret_0123456789"
+# The product's time in these tests: 1 December 2026, 09:00 UTC when the session starts, then
+# running on. Every server starts its own clock at this clock's time (CRM_CLOCK_START), and
+# the tests' own view of the database stamps by it, so no test depends on today's date.
+CLOCK = RunningClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
 START_TIMEOUT_S = float(os.environ.get("PROCESS_TEST_START_TIMEOUT_S", "60"))  # a cold start loads spaCy and the model: seconds on a busy machine
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="CRM_TEST_POSTGRES_URL is not set")
 
@@ -170,6 +175,7 @@ class Servers:
             CRM_DATABASE_URL=database_url,
             CRM_NLU_MODEL_DIR=str(load_settings().nlu_model_dir),
             CRM_HTTP_PORT=str(port),
+            CRM_CLOCK_START=CLOCK().isoformat(),
             PYTHONUNBUFFERED="1",
             PYTHONFAULTHANDLER="1",
         )
@@ -258,7 +264,7 @@ def open_database(url: str) -> Database:
     """The test's own view of the database the servers use (schema built by the migrations)."""
     engine = make_engine(url, poolclass=NullPool)
     upgrade(engine)
-    return Database(engine, make_session_factory(engine))
+    return Database(engine, make_session_factory(engine), CLOCK)
 
 
 @pytest.fixture
@@ -280,4 +286,4 @@ def count_rows(db: Database, model: Any, *where: Any) -> int:
 
 
 def today_utc() -> date:
-    return datetime.now(UTC).date()
+    return CLOCK().date()

@@ -2,7 +2,7 @@
 of updates whose every reply can be told apart, and counts of what the fake received.
 
 Each staff message asks for a follow-up on a date of its own ("remind me to call Acme Corp
-on 2027-01-07 10:00"): its effect is one follow-up row with that due time, its reply the
+on 2027-01-07 10:00", in the future of the tests' clock, tests/process/conftest.py): its effect is one follow-up row with that due time, its reply the
 one sendMessage naming that date. Customers greet and thank; their replies are counted
 per chat (one per update).
 """
@@ -49,8 +49,8 @@ def seed(db: Database, staff: int, customers_: int) -> list[Person]:
     """Acme Corp, `staff` reps with Telegram ids (morning summary already had today, so only
     replies and reminders reach their chats) and `customers_` linked Telegram customers."""
     people: list[Person] = []
-    today = datetime.now(UTC).date()
     with db.unit_of_work() as uow:
+        today = uow.now().date()
         customers.create_company(uow, "Acme Corp")
         for n in range(staff):
             tg = TgUser(FIRST_STAFF_ID + n, f"Rep{n}", "Staff")

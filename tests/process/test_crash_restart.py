@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from crm_core.enums import InboxStatus, OutboxStatus
 from crm_core.models import InboxEvent, OutboxMessage
-from tests.process.conftest import Servers, TimedTelegram, count_rows, eventually, open_database
+from tests.process.conftest import (
+    CLOCK,
+    Servers,
+    TimedTelegram,
+    count_rows,
+    eventually,
+    open_database,
+)
 from tests.process.scenario import (
     add_followup,
     assert_one_reply_each,
@@ -56,14 +63,14 @@ async def test_kill_9_mid_burst_then_restart_handles_everything_once(
     await asyncio.gather(*posting)
     # a follow-up that comes due while no process runs (typed earlier, due now)
     rep = next(p for p in people if p.staff)
-    due = datetime.now(UTC) + timedelta(seconds=1)
+    due = CLOCK() + timedelta(seconds=1)
     add_followup(db, rep.tg.id, "Send the Acme quote", due)
     assert 0 < len(accepted) < len(sent), "the kill should land in the middle of the burst"
 
     # Telegram delivers again what it got no 200 for; the new process must do the rest
     # what the dead process had on the wire reaches the fake a moment after the kill
     from_the_dead = list(tg.calls_to("sendMessage"))
-    await eventually(lambda: datetime.now(UTC) > due, 5, "the follow-up to come due")
+    await eventually(lambda: CLOCK() > due, 5, "the follow-up to come due")
     second = await servers.start(sqlite_url, telegram=tg)
     for item in sent:
         if item.update_id not in accepted:
@@ -77,7 +84,7 @@ async def test_kill_9_mid_burst_then_restart_handles_everything_once(
 
     # the missed reminder, told once; a later one proves the scheduler ran again meanwhile
     await eventually(lambda: reminder_texts(tg, "Send the Acme quote"), 15, "the missed reminder")
-    add_followup(db, rep.tg.id, "Book the Acme visit", datetime.now(UTC) + timedelta(seconds=1))
+    add_followup(db, rep.tg.id, "Book the Acme visit", CLOCK() + timedelta(seconds=1))
     await eventually(lambda: reminder_texts(tg, "Book the Acme visit"), 15, "the next reminder")
     assert len(reminder_texts(tg, "Send the Acme quote")) == 1
     reminder = next(c for c in tg.calls_to("sendMessage") if "Send the Acme quote" in c.args["text"])

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from crm_core.enums import InboxStatus, OutboxStatus
 from crm_core.models import InboxEvent, OutboxMessage
 from tests.process.conftest import (
+    CLOCK,
     Server,
     Servers,
     TimedTelegram,
@@ -52,7 +53,7 @@ async def test_two_processes_on_postgres_one_leads_and_the_other_takes_over(
     assert await leaders_among(both) == [first]  # exactly one
 
     # the leader tells a due follow-up once
-    add_followup(db, rep.tg.id, "Call Acme before the kill", datetime.now(UTC) + timedelta(seconds=1))
+    add_followup(db, rep.tg.id, "Call Acme before the kill", CLOCK() + timedelta(seconds=1))
     await eventually(lambda: reminder_texts(tg, "Call Acme before the kill"), 15, "the first reminder")
 
     # a burst through the follower's webhook (every process stores and handles updates);
@@ -63,7 +64,7 @@ async def test_two_processes_on_postgres_one_leads_and_the_other_takes_over(
     await eventually(lambda: len(tg.calls_to("sendMessage")) >= 3, 20, "replies going out")
     first.kill()
     killed_at = time.monotonic()
-    add_followup(db, rep.tg.id, "Call Acme after the kill", datetime.now(UTC) + timedelta(seconds=1))
+    add_followup(db, rep.tg.id, "Call Acme after the kill", CLOCK() + timedelta(seconds=1))
     await eventually(second.is_leader, TAKEOVER_LIMIT_S, "the second process to take over", every=0.1)
     takeover_s = time.monotonic() - killed_at
     print(f"takeover after kill -9: {takeover_s:.1f} s")
