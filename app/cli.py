@@ -210,13 +210,13 @@ def shell(
     from crm_core.errors import CrmError
 
     settings = _with_clock_start(_settings(), clock_start)
-    if customer is not None:
-        typer.echo("chatcrm: the customer side of the shell (tickets) is not available yet; use --as EMAIL", err=True)
-        raise typer.Exit(2)
+    if customer is not None and as_email is not None:
+        _fail("--as and --customer are two different people; give one")
     try:
-        run_shell(settings, as_email)
+        run_shell(settings, as_email, customer_phone=customer)
     except CrmError as exc:
-        typer.echo(f"chatcrm: {exc} Add staff with `chatcrm users add`.", err=True)
+        hint = "" if customer is not None else " Add staff with `chatcrm users add`."
+        typer.echo(f"chatcrm: {exc}{hint}", err=True)
         raise typer.Exit(2) from None
 
 

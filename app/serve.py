@@ -30,6 +30,7 @@ from crm_core.clock import Clock
 from crm_core.leader import LeaderLock
 from crm_core.uow import Database
 from intents.gateway import Gateway
+from intents.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,8 @@ def serve(settings: Settings) -> None:
     clock = build_clock(settings)
     db = build_database(settings, clock=clock)
     dialogue = build_dialogue(db, build_nlu(settings), clock)
-    runtime = build_runtime(settings, db, Gateway(db, dialogue), clock)
+    gateway = Gateway(db, dialogue, Identity(db, settings.crm_timezone))
+    runtime = build_runtime(settings, db, gateway, clock)
     config = uvicorn.Config(
         build_app(runtime),
         host=settings.crm_http_host,

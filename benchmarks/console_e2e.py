@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,12 +40,14 @@ from sqlalchemy import text
 
 from bot.console import ConsoleChannel
 from config import load_settings
+from crm_core.clock import Clock
 from crm_core.db import make_engine, make_session_factory
 from crm_core.migrate import upgrade
 from crm_core.models import ProcessedMessage
 from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
+from intents.identity import Account, Identity
 from nlp_models.build import load_pipeline
 from nlp_models.labels import EntityLabel
 
@@ -136,15 +138,31 @@ def run(url: str, n: int, nlu) -> dict[str, object]:  # type: ignore[no-untyped-
     result["nlu_only"] = timed([lambda t=t: nlu.parse(t, now=now, tz=tz, known_names=known) for t in texts])
     result["bare_insert_commit"] = timed([insert_commit for _ in texts])
     clock = iter(now + timedelta(seconds=i) for i in range(10 * n))
-    dialogue = Dialogue(db, nlu, clock=lambda: next(clock))
+    dialogue = Dialogue(db, nlu, clock=SteppingClock(clock))
+    rita = Identity(db).who(Account("console", "rita@example.com"))
     sink = io.StringIO()
-    channel = ConsoleChannel(lambda m: dialogue.handle(m, actor), "rita@example.com", out=sink, clock=lambda: next(clock))
+    channel = ConsoleChannel(lambda m: dialogue.handle(m, rita), "rita@example.com", out=sink, clock=lambda: next(clock))
     dialogue.handle  # noqa: B018  (warm: first message builds the known-names matcher)
     channel.send("hi")
     result["console_path"] = timed([lambda t=t: channel.send(t) for t in texts])
     result["replies_chars"] = len(sink.getvalue())
     engine.dispose()
     return result
+
+
+class SteppingClock(Clock):
+    """A second further on every time it is asked."""
+
+    def __init__(self, instants: Iterator[datetime]) -> None:
+        self.instants = instants
+        self.seconds = 0.0
+
+    def now(self) -> datetime:
+        return next(self.instants)
+
+    def monotonic(self) -> float:
+        self.seconds += 1.0
+        return self.seconds
 
 
 def main() -> None:

@@ -53,6 +53,7 @@ from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
 from crm_core.clock import SystemClock
 from intents.gateway import Gateway
+from intents.identity import Account, Actor, Kind
 from intents.messages import (
     AnyReply,
     AskContact,
@@ -382,8 +383,9 @@ class SlackAdapter:
             # the conversation continues in the DM, where the user's next messages arrive
             dm = await self._dm_channel(message.user)
             message, reply_to = replace(message, chat=dm), Destination(CHANNEL, dm, None)
-        staff = await asyncio.to_thread(self.gateway.staff_id, CHANNEL, message.user)
-        if staff is None:
+        account = Account(CHANNEL, message.user)
+        actor: Actor | None = await asyncio.to_thread(self.gateway.who, account)
+        if actor is not None and actor.kind is Kind.STRANGER:
             try:
                 email = await self._email_of(message.user)
             except _LookupFailed:
@@ -392,13 +394,9 @@ class SlackAdapter:
                 later = replace(message, event_id=f"{message.event_id}/who-later")
                 await asyncio.to_thread(self.gateway.notice, later, reply_to, WHO_ARE_YOU_LATER)
                 raise
-            staff = await asyncio.to_thread(self.gateway.link_staff_by_email, CHANNEL, message.user, email)
-            if staff is not None:
-                log.info("slack user linked user=%s staff=%s", message.user, staff)
-        if staff is None:
-            await asyncio.to_thread(self.gateway.stranger, message, reply_to)
-        else:
-            await asyncio.to_thread(self.gateway.staff_message, message, staff, reply_to)
+            if email:  # the identity step may link a staff user by the address Slack vouches for
+                account, actor = replace(account, email=email), None
+        await asyncio.to_thread(self.gateway.converse, message, account, reply_to, actor)
 
     async def _dm_channel(self, user: str) -> str:
         """The id of the bot's DM with `user` (conversations.open; im:write). A failure raises:

@@ -32,7 +32,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -68,6 +68,7 @@ from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
 from crm_core.clock import Clock, SystemClock
 from intents.gateway import Gateway
+from intents.identity import Account
 from intents.messages import (
     AnyReply,
     AskContact,
@@ -82,6 +83,7 @@ from intents.messages import (
 )
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 CHANNEL = "telegram"
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
@@ -319,12 +321,13 @@ class TelegramAdapter:
         assert contact is not None
         incoming = _incoming(update, message, self.clock(), "")
         reply_to = _destination(message.chat_id)
-        staff = await self._call(self.gateway.staff_id, CHANNEL, str(user.id))
-        if contact.user_id != user.id or staff is not None:
-            await self._call(self.gateway.notice, incoming, reply_to, FOREIGN_CONTACT_NOTE if staff is None else UNSUPPORTED_NOTE)
+        name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+        account = Account(CHANNEL, str(user.id), name)
+        staff = (await self._call(self.gateway.who, account)).is_staff
+        if contact.user_id != user.id or staff:
+            await self._call(self.gateway.notice, incoming, reply_to, UNSUPPORTED_NOTE if staff else FOREIGN_CONTACT_NOTE)
         else:
-            name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
-            await self._call(self.gateway.customer_shares_contact, incoming, reply_to, user.id, contact.phone_number, name)
+            await self._call(self.gateway.share_contact, incoming, account, reply_to, contact.phone_number)
         self._handled(update, "contact")
 
     async def _on_command(self, update: Update, context: Context) -> None:
@@ -334,11 +337,7 @@ class TelegramAdapter:
         command = (message.text or "").split()[0].lstrip("/").split("@")[0].lower()
         incoming = _incoming(update, message, self.clock(), COMMAND_WORDS.get(command, command))
         if command == "start":
-            staff = await self._call(self.gateway.staff_id, CHANNEL, str(user.id))
-            if staff is None:
-                await self._call(self.gateway.customer_start, incoming, _destination(message.chat_id), user.id)
-            else:
-                await self._call(self.gateway.staff_message, incoming, staff, _destination(message.chat_id))
+            await self._call(self.gateway.start, incoming, _account(user), _destination(message.chat_id))
         else:
             await self._converse(incoming, user)
         self._handled(update, "command")
@@ -358,12 +357,7 @@ class TelegramAdapter:
         self._handled(update, "unsupported")
 
     async def _converse(self, incoming: IncomingMessage, user: User) -> None:
-        reply_to = _destination(incoming.chat)
-        staff = await self._call(self.gateway.staff_id, CHANNEL, incoming.user)
-        if staff is not None:
-            await self._call(self.gateway.staff_message, incoming, staff, reply_to)
-        else:
-            await self._call(self.gateway.customer_message, incoming, reply_to, user.id, user.full_name)
+        await self._call(self.gateway.converse, incoming, _account(user), _destination(incoming.chat))
 
     async def _on_error(self, update: object, context: Context) -> None:
         error = context.error
@@ -379,7 +373,7 @@ class TelegramAdapter:
         log.info("telegram update handled update=%s kind=%s", update.update_id, kind)
 
     @staticmethod
-    async def _call(function: Callable[..., object], *args: object) -> object:
+    async def _call(function: Callable[..., _T], *args: object) -> _T:
         # the gateway is synchronous (database, language model): off the event loop
         return await asyncio.to_thread(function, *args)
 
@@ -431,6 +425,10 @@ def _incoming(update: Update, message: Message, now: datetime, text: str) -> Inc
         event_id=str(update.update_id),
         received_at=now,  # the product's clock when handled, not Telegram's date
     )
+
+
+def _account(user: User) -> Account:
+    return Account(CHANNEL, str(user.id), user.full_name)
 
 
 def _destination(chat: int | str) -> Destination:

@@ -27,6 +27,7 @@ from crm_core.uow import Database, UnitOfWork
 from intents import permissions
 from intents.handlers import HANDLERS
 from intents.handlers import followups as followup_handlers
+from intents.identity import Actor, staff_actor
 from intents.language import Understanding
 from intents.messages import (
     AnyReply,
@@ -46,6 +47,8 @@ from nlp_models.types import ParseResult
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
+STRANGER_TEXT = "I don't know you yet. Ask an admin to add you to chatcrm (`chatcrm users add`)."
+NOTHING_TO_UNDO = "There is nothing of yours to undo."
 # how long another process's new customer name may go unrecognised by this one
 NAMES_TTL_S = 5.0
 BARE_NUMBER = re.compile(r"^#?\d{1,3}$")
@@ -97,22 +100,28 @@ class Dialogue:
 
     # -- one message ----------------------------------------------------------------------
 
-    def handle(self, message: IncomingMessage, actor_id: int, reply_to: Destination | None = None) -> list[Reply]:
-        """Answer one message of a staff user. With `reply_to`, the replies are also written to
-        the outbox in the same transaction as everything the message changed."""
-        with self.db.unit_of_work(actor_id) as uow:
+    def handle(self, message: IncomingMessage, actor: Actor, reply_to: Destination | None = None) -> list[Reply]:
+        """Answer one message of a staff user or a customer (`intents.identity`). With
+        `reply_to`, the replies are also written to the outbox in the same transaction as
+        everything the message changed."""
+        with self.db.unit_of_work(actor.id if actor.is_staff else None) as uow:
             if message.event_id is not None and conversations.already_processed(
                 uow, message.channel, message.event_id
             ):
                 log.info("duplicate event skipped channel=%s event=%s", message.channel, message.event_id)
                 return []
-            user = self._user(uow, actor_id)
-            if user is None or not user.active:
-                return [Text("I don't know you yet; ask an admin to add you to chatcrm.")]
+            staff: StaffUser | None = None
+            if actor.is_staff and actor.id is not None:
+                staff = self._user(uow, actor.id)
+                if staff is None or not staff.active:
+                    return [Text("I don't know you yet; ask an admin to add you to chatcrm.")]
+                actor = staff_actor(staff)  # the role and zone as stored now
+            elif not actor.is_customer:
+                return [Text(STRANGER_TEXT)]
             key = message.conversation_key
             memory = ConversationMemory.from_json(conversations.load_state(uow, key))
             now = message.received_at or self.clock()
-            replies = self._respond(uow, user, now, memory, message.text)
+            replies = self._respond(uow, actor, staff, now, memory, message.text)
             # the message id, the memory and the handler's changes: one commit, or none
             if message.event_id is not None:
                 conversations.mark_processed(uow, message.channel, message.event_id)
@@ -124,7 +133,13 @@ class Dialogue:
         return replies
 
     def _respond(
-        self, uow: UnitOfWork, user: StaffUser, now: datetime, memory: ConversationMemory, text: str
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        staff: StaffUser | None,
+        now: datetime,
+        memory: ConversationMemory,
+        text: str,
     ) -> list[Reply]:
         if len(text) > MAX_MESSAGE_CHARS:
             return [
@@ -135,7 +150,7 @@ class Dialogue:
             ]
         plain = _plain(text)
         pending = memory.pending
-        tz = _zone(user.timezone)
+        tz = _zone(actor.timezone)
         names, index = self._known_names(uow)
 
         def parse_text(t: str) -> ParseResult:
@@ -147,7 +162,7 @@ class Dialogue:
                 # second "undo" reverts the change before it
                 memory.pending = None
                 return [Text(f"OK, dropped the question ({_describe(pending)}); nothing was saved. Say “undo” again to revert your last change.")]
-            return self._undo(uow)
+            return self._undo(uow) if actor.is_staff else [Text(NOTHING_TO_UNDO)]
         parse = _shortcut(pending, plain, text) or parse_text(text)
         if not _WORDLIKE.search(text) and not (
             parse.intent in SYMBOL_INTENTS and parse.confidence >= SYMBOL_CONFIDENCE
@@ -155,8 +170,8 @@ class Dialogue:
             if pending is not None:
                 return [_question_again(pending, "I only see symbols there.")]
             return [Text("I only see symbols there. Tell me what to do in words, or type “help”.")]
-        turn = Turn(uow, user, tz, now, parse, memory, parse_text, index, is_common_word=self.nlu.is_common_word)
-        if followup_handlers.is_button(text):
+        turn = Turn(uow, actor, staff, tz, now, parse, memory, parse_text, index, is_common_word=self.nlu.is_common_word)
+        if actor.is_staff and followup_handlers.is_button(text):
             return self._guarded(turn, lambda: followup_handlers.button(turn, text) or [])
         if pending is not None:
             answered = self._answer(turn, pending, plain)
@@ -253,9 +268,9 @@ class Dialogue:
         """Run the request's handler. When it asks, or fails with a CrmError, everything it
         changed is rolled back (nothing but reads happened before it in this transaction)."""
         intent = Intent(request.intent)
-        if not permissions.allowed(turn.user.role.value, intent):
+        if not permissions.allowed(turn.actor.role, intent):
             turn.memory.pending = None
-            return [Text(f"As {turn.user.role.value} you can't do that here. Type “help” to see what you can do.")]
+            return [Text(permissions.refusal(turn.actor.role))]
         handler = self.handlers.get(intent) or self.handlers[Intent.OUT_OF_SCOPE]
         notes_before = list(turn.notes)
         try:

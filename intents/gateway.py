@@ -1,6 +1,6 @@
-"""Where every chat platform hands over a message: who is talking, then the staff dialogue or
-the customer conversation; replies go to the outbox in the transaction of their effect, and
-a message id already handled changes nothing (Slack retries, Telegram redelivery).
+"""Where every chat platform hands over a message: who is talking (`intents.identity`), then
+the one dialogue for staff and customers; replies go to the outbox in the transaction of their
+effect, and a message id already handled changes nothing (Slack retries, Telegram redelivery).
 
 Adapters call these synchronous methods from a worker thread; they never query or commit.
 """
@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 
-from sqlalchemy import select
-
-from crm_core.cleaning import clean_email, clean_phone
 from crm_core.clock import Clock
+from crm_core.enums import Channel
 from crm_core.errors import InvalidInput
-from crm_core.models import Contact, StaffUser
-from crm_core.services import conversations, customers
-from crm_core.uow import Database, UnitOfWork, snapshot
-from intents.customer import customer_reply
+from crm_core.services import conversations, identity
+from crm_core.uow import Database, UnitOfWork
+from intents.dialogue import STRANGER_TEXT as STRANGER
 from intents.dialogue import Dialogue, enqueue_replies
-from intents.messages import AskContact, ContactLinked, Destination, IncomingMessage, Text
+from intents.identity import Account, Actor, Identity, Kind
+from intents.messages import AnyReply, AskContact, ContactLinked, Destination, IncomingMessage, Text
 
 FLOOD_LIMIT = 20  # messages per user per FLOOD_WINDOW_S, per process
 FLOOD_WINDOW_S = 60.0
 SLOW_DOWN = "You're sending messages faster than I can handle. Please wait a minute; messages sent meanwhile were not processed."
-STRANGER = "I don't know you yet. Ask an admin to add you to chatcrm (`chatcrm users add`)."
+TAKEN_ADDRESS = (
+    "That address belongs to an account already. To prove it's yours, share your phone number with the button below."
+)
 LINK_PROMPT = (
     "Welcome! To link this chat to your customer account, share your phone number with the "
     "button below, or type your e-mail address."
@@ -56,10 +57,61 @@ class FloodGuard:
 
 
 class Gateway:
-    def __init__(self, db: Database, dialogue: Dialogue, flood: FloodGuard | None = None) -> None:
+    """Messages in, replies to the outbox: who is talking (one identity step), then the one
+    dialogue for staff and customers; a stranger is told to ask an admin (Slack, console) or
+    offered to link their account (Telegram)."""
+
+    def __init__(self, db: Database, dialogue: Dialogue, identity: Identity, flood: FloodGuard | None = None) -> None:
         self.db = db
         self.dialogue = dialogue
+        self.identity = identity
         self.flood = flood or FloodGuard(dialogue.clock)
+
+    def who(self, account: Account) -> Actor:
+        return self.identity.who(account)
+
+    def converse(self, message: IncomingMessage, account: Account, reply_to: Destination, actor: Actor | None = None) -> None:
+        """One message of `account` (identified here unless `actor` says who it is)."""
+        if self._flooding(message, reply_to):
+            return
+        actor = actor or self.who(account)
+        if actor.kind is not Kind.STRANGER:
+            self.dialogue.handle(message, actor, reply_to=reply_to)
+        elif message.channel == Channel.TELEGRAM:
+            self._once(message, reply_to, lambda uow: self._link_by_email(uow, message.text, account))
+        else:
+            self.notice(message, reply_to, STRANGER)
+
+    def start(self, message: IncomingMessage, account: Account, reply_to: Destination) -> None:
+        """Telegram's /start: staff get the dialogue's hello; a customer is welcomed back; a
+        stranger is asked to share their phone number or type an e-mail address."""
+        actor = self.who(account)
+        if actor.is_staff:
+            self.converse(message, account, reply_to, actor)
+        elif actor.is_customer:
+            self.notice(message, reply_to, f"Welcome back, {actor.first_name}! How can we help?")
+        else:
+            self._once(message, reply_to, lambda uow: [AskContact(LINK_PROMPT)])
+
+    def share_contact(self, message: IncomingMessage, account: Account, reply_to: Destination, phone: str) -> None:
+        """Telegram's shared contact (the user's own): the contact with this phone, or a new one."""
+
+        def link(uow: UnitOfWork) -> list[AnyReply]:
+            try:
+                linked = identity.link_customer_by_phone(
+                    uow, Channel.TELEGRAM, account.id, phone if phone.startswith("+") else f"+{phone}", account.name
+                )
+            except InvalidInput as error:
+                return [Text(str(error))]
+            return [ContactLinked(_welcome(linked))]
+
+        self._once(message, reply_to, link)
+
+    def notice(self, message: IncomingMessage, reply_to: Destination, text: str) -> None:
+        """A fixed answer (groups, unsupported content, strangers), once per message."""
+        self._once(message, reply_to, lambda uow: [Text(text)])
+
+    # -- inside -------------------------------------------------------------------------------
 
     def _flooding(self, message: IncomingMessage, reply_to: Destination) -> bool:
         verdict = self.flood.check(message.channel, message.user)
@@ -67,150 +119,34 @@ class Gateway:
             self.notice(message, reply_to, SLOW_DOWN)
         return verdict != "ok"
 
-    # -- staff ----------------------------------------------------------------------------
-
-    def staff_id(self, channel: str, platform_user: str) -> int | None:
+    def _once(self, message: IncomingMessage, reply_to: Destination, answer: Callable[[UnitOfWork], list[AnyReply]]) -> None:
+        """`answer`'s replies to the outbox with its changes, unless this message was handled."""
         with self.db.unit_of_work() as uow:
-            return _staff(uow, channel, platform_user)
-
-    def link_staff_by_email(self, channel: str, platform_user: str, email: str | None) -> int | None:
-        """A Slack user whose e-mail is a staff user's: linked on first contact."""
-        if not email:
-            return None
-        with self.db.unit_of_work() as uow:
-            user = uow.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-            if user is None or not user.active:
-                return None
-            before = snapshot(user, {"slack_id", "telegram_id"})
-            if channel == "slack":
-                user.slack_id = platform_user
-            elif channel == "telegram" and platform_user.isdigit():
-                user.telegram_id = int(platform_user)
-            uow.updated(user, "staff_user", before)
-            uow.commit()
-            return user.id
-
-    def staff_message(self, message: IncomingMessage, staff_id: int, reply_to: Destination) -> None:
-        if self._flooding(message, reply_to):
-            return
-        self.dialogue.handle(message, staff_id, reply_to=reply_to)
-
-    def stranger(self, message: IncomingMessage, reply_to: Destination) -> None:
-        """An unknown staff-side user gets a clear answer and nothing else."""
-        with self.db.unit_of_work() as uow:
-            if self._seen(uow, message):
-                return
-            enqueue_replies(uow, reply_to, [Text(STRANGER)])
+            if message.event_id is not None:
+                if conversations.already_processed(uow, message.channel, message.event_id):
+                    return
+                conversations.mark_processed(uow, message.channel, message.event_id)
+            enqueue_replies(uow, reply_to, answer(uow))
             uow.commit()
 
-    def notice(self, message: IncomingMessage, reply_to: Destination, text: str) -> None:
-        """A fixed answer (groups, unsupported content), once per message."""
-        with self.db.unit_of_work() as uow:
-            if self._seen(uow, message):
-                return
-            enqueue_replies(uow, reply_to, [Text(text)])
-            uow.commit()
-
-    # -- customers (Telegram) ---------------------------------------------------------------
-
-    def customer_id(self, telegram_user: int) -> int | None:
-        with self.db.unit_of_work() as uow:
-            return uow.session.scalar(select(Contact.id).where(Contact.telegram_id == telegram_user))
-
-    def customer_start(self, message: IncomingMessage, reply_to: Destination, telegram_user: int) -> None:
-        with self.db.unit_of_work() as uow:
-            if self._seen(uow, message):
-                return
-            contact = uow.session.scalar(select(Contact).where(Contact.telegram_id == telegram_user))
-            if contact is not None:
-                first = contact.name.split()[0]
-                enqueue_replies(uow, reply_to, [Text(f"Welcome back, {first}! How can we help?")])
-            else:
-                enqueue_replies(uow, reply_to, [AskContact(LINK_PROMPT)])
-            uow.commit()
-
-    def customer_shares_contact(
-        self, message: IncomingMessage, reply_to: Destination, telegram_user: int, phone: str, name: str
-    ) -> None:
-        """Telegram's shared contact: link to the contact with this phone, or create one."""
-        with self.db.unit_of_work() as uow:
-            if self._seen(uow, message):
-                return
-            try:
-                e164 = clean_phone(phone if phone.startswith("+") else f"+{phone}")
-            except InvalidInput as error:
-                enqueue_replies(uow, reply_to, [Text(str(error))])
-                uow.commit()
-                return
-            contact = uow.session.scalar(select(Contact).where(Contact.phone == e164).order_by(Contact.id))
-            text = self._link(uow, contact, telegram_user, name, phone=e164)
-            enqueue_replies(uow, reply_to, [ContactLinked(text)])
-            uow.commit()
-
-    def customer_message(self, message: IncomingMessage, reply_to: Destination, telegram_user: int, name: str) -> None:
-        if self._flooding(message, reply_to):
-            return
-        now = message.received_at or self.dialogue.clock()
-        with self.db.unit_of_work() as uow:
-            if self._seen(uow, message):
-                return
-            contact = uow.session.scalar(select(Contact).where(Contact.telegram_id == telegram_user))
-            if contact is None:
-                replies = self._link_by_email(uow, message.text, telegram_user, name)
-            else:
-                replies = customer_reply(self.dialogue.nlu, contact, message.text, now)
-            enqueue_replies(uow, reply_to, replies)
-            uow.commit()
-
-    def _link_by_email(self, uow: UnitOfWork, text: str, telegram_user: int, name: str) -> list:  # type: ignore[type-arg]
+    @staticmethod
+    def _link_by_email(uow: UnitOfWork, text: str, account: Account) -> list[AnyReply]:
         words = [w.strip(".,;:<>()") for w in text.split() if "@" in w]
         if not words:
             return [AskContact(LINK_PROMPT)]
         try:
-            email = clean_email(words[0])
+            linked = identity.link_customer_by_email(uow, Channel.TELEGRAM, account.id, words[0], account.name)
         except InvalidInput as error:
             return [Text(str(error)), AskContact(LINK_PROMPT)]
-        if customers.contacts_by_email(uow, email):
+        if linked is None:
             # a typed address proves nothing: an existing account is linked only through the
             # phone number Telegram itself vouches for
-            return [AskContact("That address belongs to an account already. To prove it's yours, share your phone number with the button below.")]
-        return [ContactLinked(self._link(uow, None, telegram_user, name, email=email))]
-
-    @staticmethod
-    def _link(
-        uow: UnitOfWork,
-        contact: Contact | None,
-        telegram_user: int,
-        name: str,
-        phone: str | None = None,
-        email: str | None = None,
-    ) -> str:
-        if contact is None:
-            contact = customers.create_contact(uow, name or "Telegram customer", email=email, phone=phone, telegram_id=telegram_user)
-            return f"Thanks, {contact.name.split()[0]} — you're set up. How can we help?"
-        before = snapshot(contact, {"telegram_id"})
-        contact.telegram_id = telegram_user
-        uow.updated(contact, "contact", before)
-        return f"Thanks, {contact.name.split()[0]} — this chat is now linked to your account. How can we help?"
-
-    @staticmethod
-    def _seen(uow: UnitOfWork, message: IncomingMessage) -> bool:
-        """True when this message was handled before; else it is recorded in this transaction."""
-        if message.event_id is None:
-            return False
-        if conversations.already_processed(uow, message.channel, message.event_id):
-            return True
-        conversations.mark_processed(uow, message.channel, message.event_id)
-        return False
+            return [AskContact(TAKEN_ADDRESS)]
+        return [ContactLinked(_welcome(linked))]
 
 
-def _staff(uow: UnitOfWork, channel: str, platform_user: str) -> int | None:
-    if channel == "slack":
-        return uow.session.scalar(
-            select(StaffUser.id).where(StaffUser.slack_id == platform_user, StaffUser.active.is_(True))
-        )
-    if channel == "telegram" and platform_user.lstrip("-").isdigit():
-        return uow.session.scalar(
-            select(StaffUser.id).where(StaffUser.telegram_id == int(platform_user), StaffUser.active.is_(True))
-        )
-    return None
+def _welcome(linked: identity.Linked) -> str:
+    first = linked.contact.name.split()[0]
+    if linked.created:
+        return f"Thanks, {first} — you're set up. How can we help?"
+    return f"Thanks, {first} — this chat is now linked to your account. How can we help?"

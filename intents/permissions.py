@@ -34,3 +34,13 @@ ALLOWED: dict[str, frozenset[Intent]] = {
 
 def allowed(role: str, intent: Intent) -> bool:
     return intent in ALLOWED.get(role, CONVERSATION)
+
+
+def refusal(role: str) -> str:
+    """What a role hears for an intent it may not run, before anything is asked."""
+    if role == CUSTOMER:
+        return (
+            "Sorry, I'm the chatcrm assistant for our customers, and that isn't something I can do "
+            "for you. Tell us about a problem with an order or ask a question, and our team will help."
+        )
+    return f"As {role} you can't do that here. Type “help” to see what you can do."

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from crm_core.errors import PermissionDenied
 from crm_core.models import StaffUser
 from crm_core.services.customers import NameIndex
 from crm_core.uow import UnitOfWork
+from intents.identity import Actor
 from intents.messages import Reply
 from intents.state import ConversationMemory, Request
 from nlp_models.labels import EntityLabel
@@ -41,7 +43,8 @@ class Confirm(Exception):
 @dataclass
 class Turn:
     uow: UnitOfWork
-    user: StaffUser
+    actor: Actor
+    staff: StaffUser | None  # the staff user's row; None for a customer
     tz: ZoneInfo
     now: datetime  # aware, UTC
     parse: ParseResult  # of the message that started the request (or of this answer)
@@ -51,6 +54,14 @@ class Turn:
     notes: list[str] = field(default_factory=list)
     # a word people write around names ("will", "pilot"), so no guess at a customer's name
     is_common_word: Callable[[str], bool] = lambda word: False
+
+    @property
+    def user(self) -> StaffUser:
+        """The staff user talking. The permission table keeps customers out of every handler
+        that asks (a customer here is a bug, refused rather than run)."""
+        if self.staff is None:
+            raise PermissionDenied("That's for our staff only.")
+        return self.staff
 
     def entity(self, label: EntityLabel) -> str | None:
         values = self.parse.values(label)

@@ -76,3 +76,11 @@ def staff_by_name(uow: UnitOfWork, name: str) -> list[StaffUser]:
 
 def list_users(uow: UnitOfWork) -> list[StaffUser]:
     return list(uow.session.scalars(select(StaffUser).order_by(func.lower(StaffUser.name))))
+
+
+def default_user(uow: UnitOfWork) -> StaffUser | None:
+    """Who a console session without an e-mail is: the first active admin, else the first
+    active user; None on an empty database."""
+    found = uow.session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)).all()
+    admins = [u for u in found if u.role is Role.ADMIN]
+    return (admins or list(found) or [None])[0]

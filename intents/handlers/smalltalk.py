@@ -40,8 +40,17 @@ ROLE_INTRO = {
 }
 
 
+CUSTOMER_INTRO = "Tell us about a problem with an order or ask a question, and our team will help."
+NOT_TAKEN_YET = (
+    "Sorry, support requests can't be taken in this chat yet, and this message was not recorded. "
+    "Please contact us by e-mail or phone for now."
+)
+
+
 def greet(turn: Turn, req: Request) -> list[Reply]:
-    first = turn.user.name.split()[0]
+    first = turn.actor.first_name
+    if turn.actor.is_customer:
+        return [Text(f"Hi {first}! How can we help?")]
     return [Text(f"Hi {first}! Tell me about a call, ask about a customer, or type “help” to see what I can do.")]
 
 
@@ -50,6 +59,8 @@ def thanks(turn: Turn, req: Request) -> list[Reply]:
 
 
 def help_(turn: Turn, req: Request) -> list[Reply]:
+    if turn.actor.is_customer:
+        return [Text(f"I'm the chatcrm assistant. {CUSTOMER_INTRO} Type “cancel” to drop a question I asked.")]
     lines = [ROLE_INTRO.get(turn.user.role, ROLE_INTRO[Role.REP]), ""]
     for topic, examples in EXAMPLES.items():
         mine = [text for intent, text in examples if permissions.allowed(turn.user.role.value, intent)]
@@ -69,6 +80,8 @@ def affirm_or_deny(turn: Turn, req: Request) -> list[Reply]:
 
 
 def out_of_scope(turn: Turn, req: Request) -> list[Reply]:
+    if turn.actor.is_customer:
+        return [Text(f"Hi {turn.actor.first_name}, I'm the chatcrm assistant. {CUSTOMER_INTRO}")]
     return [
         Text(
             "Sorry, I didn't get that. I can log calls and meetings, look up customers, "
@@ -80,6 +93,8 @@ def out_of_scope(turn: Turn, req: Request) -> list[Reply]:
 
 
 def not_yet(turn: Turn, req: Request) -> list[Reply]:
+    if turn.actor.is_customer:
+        return [Text(NOT_TAKEN_YET)]
     what = req.intent.replace("_", " ")
     return [
         Text(

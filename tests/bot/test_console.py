@@ -16,7 +16,7 @@ from crm_core.uow import Database
 from intents.dialogue import Dialogue
 from intents.messages import Choice, Choices, File, IncomingMessage, Reply, Text
 from intents.reminders import due_reminders
-from tests.dialogue.conftest import NOW, staff_id
+from tests.dialogue.conftest import NOW, actor_of, staff_id
 
 
 class Recorder:
@@ -74,7 +74,7 @@ def test_a_due_follow_up_is_shown_once_and_done_from_its_button(db: Database, di
     clock = [NOW]
     out = io.StringIO()
     channel = ConsoleChannel(
-        lambda m: dialogue.handle(m, rita),
+        lambda m: dialogue.handle(m, actor_of(db, "rita@example.com")),
         "rita@example.com",
         reminders=lambda now: due_reminders(db, rita, now),
         out=out,
@@ -103,7 +103,7 @@ def test_snooze_from_the_button_moves_the_due_time_and_reminds_again(db: Databas
     assert len(due_reminders(db, rita, later)) == 1
     with db.unit_of_work() as uow:
         ident = uow.session.scalars(select(FollowUp)).one().id
-    replies = dialogue.handle(IncomingMessage("console", "c", "rita@example.com", f"snooze #{ident} 1h", received_at=later), rita)
+    replies = dialogue.handle(IncomingMessage("console", "c", "rita@example.com", f"snooze #{ident} 1h", received_at=later), actor_of(db, "rita@example.com"))
     assert "Snoozed “Send the deck” until" in render(replies[0])
     assert due_reminders(db, rita, later + timedelta(minutes=30)) == []
     assert len(due_reminders(db, rita, later + timedelta(minutes=61))) == 1

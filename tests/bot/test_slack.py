@@ -31,6 +31,7 @@ from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue, enqueue_replies
 from intents.gateway import STRANGER, Gateway
+from intents.identity import Account, Actor, Identity
 from intents.messages import Choice, Choices, Destination, Image, IncomingMessage, Text
 from tests.bot.conftest import RecordedSleeps
 from tests.fakes import fake_slack
@@ -59,18 +60,18 @@ def rita_on_slack(db: Database) -> None:
 
 
 class CountingGateway(Gateway):
-    """The real gateway, counting the staff messages it was given."""
+    """The real gateway, counting the messages it was given."""
 
     handled = 0
 
-    def staff_message(self, message: IncomingMessage, staff_id: int, reply_to: Destination) -> None:
+    def converse(self, message: IncomingMessage, account: Account, reply_to: Destination, actor: Actor | None = None) -> None:
         self.handled += 1
-        super().staff_message(message, staff_id, reply_to)
+        super().converse(message, account, reply_to, actor)
 
 
 @pytest.fixture
 def gateway(db: Database, dialogue: Dialogue) -> Gateway:
-    return Gateway(db, dialogue)
+    return Gateway(db, dialogue, Identity(db))
 
 
 @pytest.fixture
@@ -199,7 +200,7 @@ def test_slack_markup_becomes_the_words_typed() -> None:
 async def test_the_slash_command_is_acked_at_once_and_answered_after_in_a_dm(
     slack: FakeSlack, db: Database, dialogue: Dialogue
 ) -> None:
-    gateway = CountingGateway(db, dialogue)
+    gateway = CountingGateway(db, dialogue, Identity(db))
     adapter = _adapter(slack, gateway, db)
     app = Starlette(routes=adapter.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
@@ -515,7 +516,7 @@ async def test_an_acked_event_is_handled_after_a_crash_that_came_right_after_the
     response, _ = await post_event(http, dm("add contact Bob Jones"))
     assert response.status_code == 200
     # the process dies here, before any listener work: a new one starts on the same database
-    restarted = _adapter(slack, Gateway(db, dialogue), db)
+    restarted = _adapter(slack, Gateway(db, dialogue, Identity(db)), db)
     assert await settle(restarted) == 1
     assert await deliver(db, restarted) == 1
     assert [m["text"].startswith("Added Bob Jones") for m in posted(slack)] == [True]

@@ -38,6 +38,7 @@ from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue, enqueue_replies
 from intents.gateway import LINK_PROMPT, Gateway
+from intents.identity import Account, Actor, Identity
 from intents.messages import Choice, Choices, Destination, File, Image, IncomingMessage, Text
 from tests.bot.conftest import RecordedSleeps
 from tests.fakes.fake_telegram import FakeTelegram, TgUser, post_update
@@ -73,7 +74,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 def gateway(db: Database, dialogue: Dialogue) -> Gateway:
-    return Gateway(db, dialogue)
+    return Gateway(db, dialogue, Identity(db))
 
 
 def _adapter(tg: FakeTelegram, gateway: Gateway, db: Database, *, webhook: bool = True, **options: Any) -> TelegramAdapter:
@@ -522,18 +523,18 @@ class FlakyGateway(Gateway):
 
     failures = 1
 
-    def customer_message(self, message: IncomingMessage, reply_to: Destination, telegram_user: int, name: str) -> None:
+    def converse(self, message: IncomingMessage, account: Account, reply_to: Destination, actor: Actor | None = None) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("database went away")
-        super().customer_message(message, reply_to, telegram_user, name)
+        super().converse(message, account, reply_to, actor)
 
 
 @pytest.mark.usefixtures("jane_linked")
 async def test_an_update_whose_handling_failed_is_handled_again_later_once(
     tg: FakeTelegram, db: Database, dialogue: Dialogue
 ) -> None:
-    adapter = _adapter(tg, FlakyGateway(db, dialogue), db)
+    adapter = _adapter(tg, FlakyGateway(db, dialogue, Identity(db)), db)
     async with running(adapter) as http:
         assert (await tg.push(tg.text(JANE, "thanks"), http)).status_code == 200
         assert await handle(adapter) == 1

@@ -16,6 +16,7 @@ from crm_core.migrate import upgrade
 from crm_core.services import users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
+from intents.identity import Account, Actor, Identity
 from intents.messages import IncomingMessage, Reply
 from tests.fakes.fake_language import TableLanguage
 from tests.fakes.language_table import TABLE
@@ -60,12 +61,19 @@ def staff_id(db: Database, email: str) -> int:
         return users.user_by_email(uow, email).id
 
 
+def actor_of(db: Database, email: str) -> Actor:
+    """The staff user with this e-mail, as the identity step sees a console session of theirs."""
+    actor = Identity(db).who(Account("console", email))
+    assert actor.is_staff, email
+    return actor
+
+
 class Chat:
     """One user in one chat, talking to the dialogue as an adapter would."""
 
     def __init__(self, dialogue: Dialogue, db: Database, email: str, chat: str = "c1", channel: str = "console") -> None:
         self.dialogue = dialogue
-        self.actor = staff_id(db, email)
+        self.actor = actor_of(db, email)
         self.email = email
         self.chat = chat
         self.channel = channel

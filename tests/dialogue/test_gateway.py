@@ -10,6 +10,7 @@ from crm_core.services import users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
 from intents.gateway import FloodGuard, Gateway
+from intents.identity import Account, Identity, Kind
 from intents.messages import Destination, IncomingMessage
 from tests.dialogue.conftest import NOW
 
@@ -26,44 +27,50 @@ def msg(text: str, user: str = "U1", event: str | None = None, channel: str = "s
 DM = Destination("slack", "D1")
 
 
-def test_slack_users_are_found_by_id_or_linked_by_email(db: Database, dialogue: Dialogue) -> None:
-    gateway = Gateway(db, dialogue)
-    assert gateway.staff_id("slack", "U1") is None
-    assert gateway.link_staff_by_email("slack", "U1", "nobody@example.com") is None
-    rita = gateway.link_staff_by_email("slack", "U1", "RITA@example.com")
-    assert rita is not None and gateway.staff_id("slack", "U1") == rita
-    gateway.staff_message(msg("hi", event="E1"), rita, DM)
+SLACK_U1 = Account("slack", "U1")
+
+
+def test_slack_users_are_found_by_id_or_linked_by_the_email_slack_vouches_for(db: Database, dialogue: Dialogue) -> None:
+    identity = Identity(db)
+    assert identity.who(SLACK_U1).kind is Kind.STRANGER
+    assert identity.who(Account("slack", "U1", email="nobody@example.com")).kind is Kind.STRANGER
+    rita = identity.who(Account("slack", "U1", email="RITA@example.com"))
+    assert (rita.kind, rita.name, rita.role) == (Kind.STAFF, "Rita Rep", "rep")
+    assert identity.who(SLACK_U1) == rita  # linked: found by the Slack id from now on
+    Gateway(db, dialogue, identity).converse(msg("hi", event="E1"), SLACK_U1, DM)
     assert outbox_texts(db) == ["Hi Rita! Tell me about a call, ask about a customer, or type “help” to see what I can do."]
 
 
 def test_a_stranger_gets_one_clear_answer_per_message(db: Database, dialogue: Dialogue) -> None:
-    gateway = Gateway(db, dialogue)
-    gateway.stranger(msg("show me acme", user="U9", event="E1"), DM)
-    gateway.stranger(msg("show me acme", user="U9", event="E1"), DM)  # Slack's retry
+    gateway = Gateway(db, dialogue, Identity(db))
+    gateway.converse(msg("show me acme", user="U9", event="E1"), Account("slack", "U9"), DM)
+    gateway.converse(msg("show me acme", user="U9", event="E1"), Account("slack", "U9"), DM)  # Slack's retry
     assert outbox_texts(db) == ["I don't know you yet. Ask an admin to add you to chatcrm (`chatcrm users add`)."]
 
 
 def test_a_flood_is_told_once_and_not_processed(db: Database, dialogue: Dialogue, clock: ManualClock) -> None:
-    gateway = Gateway(db, dialogue, flood=FloodGuard(clock, limit=3, window_s=60))
     with db.unit_of_work() as uow:
-        rita = users.user_by_email(uow, "rita@example.com").id
+        users.user_by_email(uow, "rita@example.com").slack_id = "U1"
+        uow.commit()
+    gateway = Gateway(db, dialogue, Identity(db), flood=FloodGuard(clock, limit=3, window_s=60))
     for i in range(6):
-        gateway.staff_message(msg("thanks", event=f"E{i}"), rita, DM)
+        gateway.converse(msg("thanks", event=f"E{i}"), SLACK_U1, DM)
     texts = outbox_texts(db)
     assert texts.count("You're welcome!") == 3
     assert sum("faster than I can handle" in t for t in texts) == 1 and len(texts) == 4
     clock.advance(61)  # the window has passed: heard again
-    gateway.staff_message(msg("thanks", event="E7"), rita, DM)
+    gateway.converse(msg("thanks", event="E7"), SLACK_U1, DM)
     assert outbox_texts(db).count("You're welcome!") == 4
 
 
 def test_a_customer_links_by_shared_phone_or_email_and_never_reaches_staff_features(db: Database, dialogue: Dialogue) -> None:
-    gateway = Gateway(db, dialogue)
+    gateway = Gateway(db, dialogue, Identity(db))
     tg = Destination("telegram", "555")
-    gateway.customer_start(msg("/start", user="555", event="1", channel="telegram"), tg, 555)
-    gateway.customer_shares_contact(msg("", user="555", event="2", channel="telegram"), tg, 555, "+4915112345678", "Lena Krüger")
-    gateway.customer_message(msg("show me all customers of Acme", user="555", event="3", channel="telegram"), tg, 555, "Lena")
-    gateway.customer_message(msg("my order A-7781 never arrived!!!", user="555", event="4", channel="telegram"), tg, 555, "Lena")
+    lena = Account("telegram", "555", "Lena Krüger")
+    gateway.start(msg("/start", user="555", event="1", channel="telegram"), lena, tg)
+    gateway.share_contact(msg("", user="555", event="2", channel="telegram"), lena, tg, "+4915112345678")
+    gateway.converse(msg("show me all customers of Acme", user="555", event="3", channel="telegram"), lena, tg)
+    gateway.converse(msg("my order A-7781 never arrived!!!", user="555", event="4", channel="telegram"), lena, tg)
     texts = outbox_texts(db)
     assert texts[0].startswith("Welcome! To link this chat")
     assert texts[1] == "Thanks, Lena — you're set up. How can we help?"
@@ -77,11 +84,11 @@ def test_a_customer_links_by_shared_phone_or_email_and_never_reaches_staff_featu
         uow.session.scalars(select(Contact)).one().email = "lena@example.com"
         uow.commit()
     other = Destination("telegram", "777")
-    gateway.customer_message(msg("hello", user="777", event="5", channel="telegram"), other, 777, "X")
-    gateway.customer_message(msg("it's lena@example.com", user="777", event="6", channel="telegram"), other, 777, "X")
+    gateway.converse(msg("hello", user="777", event="5", channel="telegram"), Account("telegram", "777", "X"), other)
+    gateway.converse(msg("it's lena@example.com", user="777", event="6", channel="telegram"), Account("telegram", "777", "X"), other)
     assert outbox_texts(db)[-2].startswith("Welcome! To link this chat")
     assert "share your phone number" in outbox_texts(db)[-1]
-    gateway.customer_message(msg("mo@example.com", user="777", event="7", channel="telegram"), other, 777, "Mo Salah")
+    gateway.converse(msg("mo@example.com", user="777", event="7", channel="telegram"), Account("telegram", "777", "Mo Salah"), other)
     assert outbox_texts(db)[-1] == "Thanks, Mo — you're set up. How can we help?"
     with db.unit_of_work() as uow:
         linked = {c.email: c.telegram_id for c in uow.session.scalars(select(Contact))}

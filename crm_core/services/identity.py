@@ -1,0 +1,103 @@
+"""Who a chat account belongs to: the rows behind the one identity step (intents.identity).
+
+A platform account is a staff user (by Slack id, Telegram id or console e-mail), or a
+customer's contact (by Telegram id, or by phone on the console), or nobody yet. Linking
+writes the platform id onto the row, audited, in the caller's unit of work:
+
+- staff by a Slack profile's e-mail (Slack vouches for it);
+- a customer by a phone Telegram vouches for (the share-contact button) or given on the
+  console by an admin: the contact with that number, or a new one;
+- a customer by a typed e-mail only as a new contact: an address proves nothing, so an
+  existing contact with it is never linked that way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from crm_core.cleaning import clean_email, clean_phone
+from crm_core.enums import Channel
+from crm_core.models import Contact, StaffUser
+from crm_core.services import customers
+from crm_core.uow import UnitOfWork, snapshot
+
+
+def staff_on(uow: UnitOfWork, platform: Channel, account: str) -> StaffUser | None:
+    """The active staff user of this account: Slack id, Telegram id, console e-mail."""
+    if platform is Channel.SLACK:
+        where = StaffUser.slack_id == account
+    elif platform is Channel.TELEGRAM and account.lstrip("-").isdigit():
+        where = StaffUser.telegram_id == int(account)
+    elif platform is Channel.CONSOLE and "@" in account:
+        where = StaffUser.email == account.strip().lower()
+    else:
+        return None
+    return uow.session.scalar(select(StaffUser).where(where, StaffUser.active.is_(True)))
+
+
+def link_staff_by_email(uow: UnitOfWork, platform: Channel, account: str, email: str) -> StaffUser | None:
+    """The active staff user with this (platform-vouched) e-mail, now linked to the account."""
+    user = uow.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None or not user.active:
+        return None
+    before = snapshot(user, {"slack_id", "telegram_id"})
+    if platform is Channel.SLACK:
+        user.slack_id = account
+    elif platform is Channel.TELEGRAM and account.isdigit():
+        user.telegram_id = int(account)
+    uow.updated(user, "staff_user", before)
+    return user
+
+
+def customer_on(uow: UnitOfWork, platform: Channel, account: str) -> Contact | None:
+    """The contact linked to this account: a Telegram id, or on the console a phone number."""
+    if platform is Channel.TELEGRAM and account.lstrip("-").isdigit():
+        return uow.session.scalar(select(Contact).where(Contact.telegram_id == int(account)))
+    if platform is Channel.CONSOLE and "@" not in account:
+        return _by_phone(uow, clean_phone(account))
+    return None
+
+
+@dataclass(frozen=True)
+class Linked:
+    contact: Contact
+    created: bool
+
+
+def link_customer_by_phone(uow: UnitOfWork, platform: Channel, account: str, phone: str, name: str) -> Linked:
+    """A vouched-for phone: the contact with that number (the oldest), or a new one; the
+    account is linked to it. InvalidInput when the phone is not a phone number."""
+    e164 = clean_phone(phone)
+    contact = _by_phone(uow, e164)
+    if contact is None:
+        return Linked(_created(uow, platform, account, name, phone=e164), True)
+    _link(uow, contact, platform, account)
+    return Linked(contact, False)
+
+
+def link_customer_by_email(uow: UnitOfWork, platform: Channel, account: str, email: str, name: str) -> Linked | None:
+    """A typed e-mail makes a new contact linked to the account; None when a contact has that
+    address already (proving it is theirs takes the phone). InvalidInput when malformed."""
+    email = clean_email(email)
+    if customers.contacts_by_email(uow, email):
+        return None
+    return Linked(_created(uow, platform, account, name, email=email), True)
+
+
+def _by_phone(uow: UnitOfWork, e164: str) -> Contact | None:
+    return uow.session.scalars(select(Contact).where(Contact.phone == e164).order_by(Contact.id)).first()
+
+
+def _created(uow: UnitOfWork, platform: Channel, account: str, name: str, **fields: str) -> Contact:
+    telegram = {"telegram_id": int(account)} if platform is Channel.TELEGRAM else {}
+    return customers.create_contact(uow, name or f"{platform.value.capitalize()} customer", **fields, **telegram)  # type: ignore[arg-type]
+
+
+def _link(uow: UnitOfWork, contact: Contact, platform: Channel, account: str) -> None:
+    if platform is not Channel.TELEGRAM:
+        return  # the console's phone is the link itself
+    before = snapshot(contact, {"telegram_id"})
+    contact.telegram_id = int(account)
+    uow.updated(contact, "contact", before)
