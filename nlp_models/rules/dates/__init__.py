@@ -57,6 +57,6 @@ def find_dates(text: str, now: datetime, tz: ZoneInfo, past: bool = False) -> li
     ctx = MessageContext(text, now, tz, past)
     atoms = join_atoms(ctx, collect_atoms(ctx, PATTERNS))
     return [
-        Entity(EntityLabel.DATE, text[start:end], start, end, value)
+        Entity(EntityLabel.DATE, text[start:end], start, end, value, zone=tz)
         for start, end, value in atom_values(ctx, atoms)
     ]
