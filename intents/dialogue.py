@@ -40,8 +40,8 @@ from intents.messages import (
 )
 from intents.state import ConversationMemory, Request
 from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
-from intents.when import impossible_when
 from nlp_models.labels import EntityLabel, Intent
+from nlp_models.rules.dates.impossible import impossible_when
 from nlp_models.types import ParseResult
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from crm_core.cleaning import name_key
 from crm_core.models import Company, Contact, FollowUp
@@ -13,7 +13,9 @@ from intents.messages import Choice
 from intents.state import Request
 from intents.turn import Ask, Turn, entity_values
 from intents.when import show
+from nlp_models.contacts import lookup_leftover
 from nlp_models.labels import EntityLabel
+from nlp_models.values import DateValue, date_value
 
 UNDO = Choice("Undo", "undo")
 
@@ -25,6 +27,18 @@ def slot_or_entity(req: Request, slot: str, label: EntityLabel) -> str | None:
         return str(value) if value else None
     values = entity_values(req, label)
     return values[0] if values else None
+
+
+def slot_or_date(req: Request, slot: str, tz: ZoneInfo) -> DateValue | None:
+    """The DATE the user answered for `slot`, else the request's first DATE entity, read in
+    the user's zone; None when there is neither."""
+    value = slot_or_entity(req, slot, EntityLabel.DATE)
+    return date_value(value, tz) if value else None
+
+
+def entity_dates(req: Request, tz: ZoneInfo) -> list[tuple[DateValue, str]]:
+    """The request's DATE entities, read in the user's zone, each with its text as written."""
+    return [(date_value(value, tz), text) for label, value, text in req.slots.get("entities", []) if label == EntityLabel.DATE]
 
 
 def seed_names(req: Request) -> None:
@@ -126,22 +140,12 @@ def when_text(moment: datetime, turn: Turn) -> str:
     return show(moment, turn.tz, turn.now)
 
 
-LOOKUP_WORDS = re.compile(
-    r"\b(?:what'?s|whats|what|is|up|with|going|on|show|me|tell|about|look|lookup|find|info|"
-    r"on|the|status|of|customer|company|contact|account|please|pls|news|how|are|we|doing|any|"
-    r"call|called|calls|meeting|met|log|logged|a|an|had|note|email|emailed|demo|visit|visited|"
-    r"to|for|at|our|my|latest|summary|details|profile|pull|up|check)\b",
-    re.IGNORECASE,
-)
-
-
 def _guess_from_leftover(turn: Turn, req: Request) -> None:
     """No name recognised: the words left after the request words and the common words may
     still be a customer the CRM knows, misspelt ("show me globx industries"), or one word of
     a name ("call w/ kari"). Only names found are used."""
-    leftover = " ".join(LOOKUP_WORDS.sub(" ", re.sub(r"[^\w\s&'-]", " ", str(req.slots.get("text", "")))).split())
     # words people write around names are no part of one ("the pilot" is not Pilot Ltd)
-    leftover = " ".join(w for w in leftover.split() if not turn.is_common_word(name_key(w)))
+    leftover = " ".join(w for w in lookup_leftover(str(req.slots.get("text", ""))) if not turn.is_common_word(name_key(w)))
     if not leftover:
         return
     if len(leftover.split()) <= 4:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import phonenumbers
 
 from crm_core.cleaning import clean_email, clean_phone, name_key
@@ -14,22 +12,16 @@ from intents.handlers.common import UNDO, followup_line, name_of, slot_or_entity
 from intents.messages import Reply, Text
 from intents.state import Request
 from intents.turn import Ask, Confirm, Turn, entity_values
+from nlp_models.contacts import (
+    address_not_taken,
+    asks_new_owner,
+    means_self,
+    mentions_email,
+    mentions_phone,
+    name_after_add,
+    says_changed_company,
+)
 from nlp_models.labels import EntityLabel
-
-OWNER_WORDS = re.compile(
-    r"\b(?:assign|reassign|owner|owned|hand\s*(?:it\s+)?over|handover|transfer|take\s+over|belongs?\s+to|give\b.*\bto)\b",
-    re.IGNORECASE,
-)
-MOVE_WORDS = re.compile(r"\b(?:moved?\s+(?:\w+\s+)?to|now\s+(?:at|with|works)|works\s+(?:at|for)|joined|switched\s+to)\b", re.IGNORECASE)
-MENTIONS_EMAIL = re.compile(r"\b(?:e-?mail|mail\s+address)\b", re.IGNORECASE)
-MENTIONS_PHONE = re.compile(r"\b(?:phone|mobile|cell|tel|number)\b", re.IGNORECASE)
-# "add contact Sam Lee, +1 415 …": capitalised words right after the command, up to a comma
-NAME_AFTER_ADD = re.compile(
-    r"^\s*(?:pls\s+|please\s+)?(?:add|new|create)\s+(?:a\s+)?(?:new\s+)?(?:contact|person|lead|customer)\s*:?\s+"
-    r"((?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|van|von|de|da|del|der|di|du|le|la|bin|al)){0,4})(?=\s*(?:,|$|\s+(?:at|from|of|with)\s))",
-)
-ME = re.compile(r"\b(?:me|myself|mine)\b", re.IGNORECASE)
-
 
 # -- add ----------------------------------------------------------------------------------
 
@@ -38,8 +30,8 @@ def add_contact(turn: Turn, req: Request) -> list[Reply]:
     _merge_answer(req, "person")
     persons = entity_values(req, EntityLabel.PERSON)
     orgs = entity_values(req, EntityLabel.ORG)
-    written = NAME_AFTER_ADD.match(str(req.slots.get("text", "")))
-    said = written.group(1) if written and written.group(1) not in orgs else None
+    written = name_after_add(str(req.slots.get("text", "")))
+    said = written if written is not None and written not in orgs else None
     if "person" not in req.slots and persons:
         # the recogniser may take part of the name ("Lee" of "add contact Sam Lee at ...")
         longer = said is not None and persons[0] in said and len(said) > len(persons[0])
@@ -101,12 +93,12 @@ def update_contact(turn: Turn, req: Request) -> list[Reply]:
     text = f"{req.slots.get('text', '')} {req.slots.get('change', '') or ''}"
     persons = entity_values(req, EntityLabel.PERSON)
     orgs = entity_values(req, EntityLabel.ORG)
-    wants_owner = bool(OWNER_WORDS.search(text))
+    wants_owner = asks_new_owner(text)
     owner_name = _owner_name(turn, req, persons, text) if wants_owner else None
     target_people = [p for p in persons if p != owner_name]
     if "person" not in req.slots and target_people:
         req.slots["person"] = target_people[0]
-    moving = bool(MOVE_WORDS.search(text)) and bool(req.slots.get("person")) and bool(orgs)
+    moving = says_changed_company(text) and bool(req.slots.get("person")) and bool(orgs)
     if "company" not in req.slots and orgs and not req.slots.get("person"):
         req.slots["company"] = orgs[0]
     if moving and "new_company" not in req.slots:
@@ -140,7 +132,7 @@ def _owner_name(turn: Turn, req: Request, persons: list[str], text: str) -> str 
     for person in reversed(persons):
         if users.staff_by_name(turn.uow, person):
             return person
-    if ME.search(text):
+    if means_self(text):
         return "me"
     return persons[-1] if len(persons) > 1 else None
 
@@ -154,12 +146,12 @@ def _changes(
     text = f"{req.slots.get('text', '')} {req.slots.get('change', '') or ''}"
     if email and isinstance(target, Contact):
         changes["email"] = email.lower()
-    elif MENTIONS_EMAIL.search(text) and isinstance(target, Contact):
+    elif mentions_email(text) and isinstance(target, Contact):
         raise Ask("email", f"What is {target.name}'s new e-mail address?")
     if phone:
         # checked before any "change X to Y?" question, so that yes is not answered by an error
         changes["phone"] = _stored_phone(phone, target)
-    elif MENTIONS_PHONE.search(text):
+    elif mentions_phone(text):
         raise Ask("phone", f"What is {target.name}'s new phone number, with its country code?")
     if wants_owner:
         if owner_name == "me":
@@ -177,12 +169,9 @@ def _changes(
 def _email_written(req: Request) -> str | None:
     """An address the e-mail rule did not take ("jp@@mail"): refused here with a clear
     answer (InvalidInput asks for it again) rather than dropped without a word."""
-    taken = {t for label, _, t in req.slots.get("entities", []) if label == EntityLabel.EMAIL}
-    for word in str(req.slots.get("text", "")).split():
-        word = word.strip(".,;:!?()[]<>\"'")
-        if "@" in word and not word.startswith("@") and word not in taken and not any(word in t for t in taken):
-            return clean_email(word)
-    return None
+    taken = [t for label, _, t in req.slots.get("entities", []) if label == EntityLabel.EMAIL]
+    written = address_not_taken(str(req.slots.get("text", "")), taken)
+    return clean_email(written) if written is not None else None
 
 
 def _stored_phone(value: str, record: Contact | Company | None) -> str:

@@ -12,6 +12,7 @@ nothing and the others still run.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -81,6 +82,6 @@ def extract_rule_entities(
     resolved = resolve_overlaps(c for c in candidates if keep is None or keep(c.label))
     # `text` of each entity is the original slice (the cleaned copy has the same offsets).
     return [
-        e if original[e.start : e.end] == e.text else type(e)(e.label, original[e.start : e.end], e.start, e.end, e.value)
+        e if original[e.start : e.end] == e.text else dataclasses.replace(e, text=original[e.start : e.end])
         for e in resolved
     ]

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from nlp_models.labels import EntityLabel
 from nlp_models.rules.lexicon import FOLLOWED_BY_UNIT, word_set
 from nlp_models.types import Entity
+from nlp_models.values import Money
 
 DOLLAR = "$"  # resolved by the default currency: a CAD desk's "$" is CAD
 KRONE = "kr"  # NOK, SEK, DKK or ISK: resolved by the default currency and time zone
@@ -138,13 +139,6 @@ def _amount(num: str, has_mult: bool) -> Decimal | None:
         return None
 
 
-def _format(amount: Decimal) -> str:
-    text = format(amount.normalize(), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
 class _Currencies:
     """Turns a written symbol, code or word into an ISO code for one call."""
 
@@ -174,7 +168,7 @@ def _value(num: str, mult: str | None, currency: str) -> str | None:
     amount = _amount(num, bool(mult_key))
     if amount is None:
         return None
-    return f"{_format(amount * factor)} {currency}"
+    return Money(amount * factor, currency).normalised
 
 
 def _ambiguous_ok(code: str, num: str, mult: str | None) -> bool:

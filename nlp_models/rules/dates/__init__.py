@@ -21,6 +21,9 @@ the next step named in the note; any other is behind us.
 They share `vocabulary` (words and regex pieces), `atoms` (what a pattern finds),
 `calendar_units` (weeks, months, quarters), `context` (the message and its clock) and
 `tense` (the cue words that say which way a mention points).
+
+Beside them, `impossible` finds what is written as a time or date but is none ("25:00",
+"31/02"), so that the dialogue can refuse it rather than read the message without it.
 """
 
 from __future__ import annotations
@@ -57,6 +60,6 @@ def find_dates(text: str, now: datetime, tz: ZoneInfo, past: bool = False) -> li
     ctx = MessageContext(text, now, tz, past)
     atoms = join_atoms(ctx, collect_atoms(ctx, PATTERNS))
     return [
-        Entity(EntityLabel.DATE, text[start:end], start, end, value)
+        Entity(EntityLabel.DATE, text[start:end], start, end, value, zone=tz)
         for start, end, value in atom_values(ctx, atoms)
     ]

@@ -1,4 +1,5 @@
-"""Atoms to DATE values: `2026-11-24`, `2026-11-24T15:00` or `2026-11-01/2026-11-30`.
+"""Atoms to DATE values: `2026-11-24`, `2026-11-24T15:00` or `2026-11-01/2026-11-30`
+(written by `nlp_models.values`, which also reads them back).
 
 A time alone is today's; a part of day alone counts only after "this" or "in the"
 ("this morning"); anything after "since" runs from its first day to today.
@@ -12,6 +13,7 @@ from datetime import date
 
 from nlp_models.rules.dates.atoms import DAY, MOMENT, PART, PERIOD, TIME, Atom
 from nlp_models.rules.dates.context import MessageContext
+from nlp_models.values import day_value, moment_value, period_value
 
 _SINCE_PRE = re.compile(r"(?:ever\s+)?since\s+(?:the\s+)?$")
 
@@ -35,17 +37,17 @@ def atom_values(ctx: MessageContext, atoms: list[Atom]) -> Iterator[tuple[int, i
             if first is None or first > ctx.today:
                 continue
             start = since.start()
-            value = f"{first.isoformat()}/{ctx.today.isoformat()}"
+            value = period_value(first, ctx.today)
         elif atom.kind == MOMENT and atom.day is not None and atom.hm is not None:
             value = _fmt_moment(atom.day, atom.hm)
         elif atom.kind == DAY and atom.day is not None:
-            value = atom.day.isoformat()
+            value = day_value(atom.day)
         elif atom.kind == PERIOD and atom.period is not None:
-            value = f"{atom.period[0].isoformat()}/{atom.period[1].isoformat()}"
+            value = period_value(*atom.period)
         else:
             continue
         yield start, atom.end, value
 
 
 def _fmt_moment(day: date, hm: tuple[int, int]) -> str:
-    return f"{day.isoformat()}T{hm[0]:02d}:{hm[1]:02d}"
+    return moment_value(day, *hm)
