@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_core.clock import Clock, SystemClock, in_use, restore
 from crm_core.enums import AuditAction
 from crm_core.models import AuditEntry, Base
+
+T = TypeVar("T")
 
 
 def snapshot(obj: Base, fields: set[str] | None = None) -> dict[str, Any]:
@@ -96,6 +98,19 @@ class UnitOfWork:
             session.close()
             self._session = None
             restore(self._clock_token)
+
+    def get(self, model: type[T], ident: int) -> T | None:
+        """The row of `model` with this id, or None."""
+        return self.session.get(model, ident)
+
+    def keep(self, obj: T) -> T:
+        """`obj` detached from this transaction, to be brought into a later one (`attached`)."""
+        self.session.expunge(obj)
+        return obj
+
+    def attached(self, obj: T) -> T:
+        """A row kept from an earlier transaction, part of this one again without a query."""
+        return self.session.merge(obj, load=False)
 
     def commit(self) -> None:
         self.write_audit()

@@ -308,12 +308,11 @@ class Dialogue:
         otherwise merged into this session from memory (no query)."""
         cached = self._users.get(actor_id)
         if cached is not None and self.clock.monotonic() - cached[0] < NAMES_TTL_S:
-            return uow.session.merge(cached[1], load=False)
-        user = uow.session.get(StaffUser, actor_id)
+            return uow.attached(cached[1])
+        user = uow.get(StaffUser, actor_id)
         if user is not None:
-            uow.session.expunge(user)
-            self._users[actor_id] = (self.clock.monotonic(), user)
-            user = uow.session.merge(user, load=False)
+            self._users[actor_id] = (self.clock.monotonic(), uow.keep(user))
+            user = uow.attached(user)
         return user
 
     def _guarded(self, turn: Turn, action: Callable[[], list[Reply]]) -> list[Reply]:

@@ -12,10 +12,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select
-
 from crm_core.models import FollowUp, StaffUser
-from crm_core.services import followups
+from crm_core.services import followups, users
 from crm_core.uow import Database
 from intents.dialogue import enqueue_replies
 from intents.messages import Choice, Choices, Destination, Reply, Text
@@ -60,7 +58,7 @@ def destination_of(user: StaffUser) -> Destination | None:
 def due_reminders(db: Database, owner_id: int, now: datetime) -> list[Reply]:
     """For the console: the owner's due follow-ups as replies, each marked notified."""
     with db.unit_of_work(owner_id) as uow:
-        owner = uow.session.get(StaffUser, owner_id)
+        owner = uow.get(StaffUser, owner_id)
         if owner is None:
             return []
         tz = _zone(owner.timezone)
@@ -93,12 +91,7 @@ def enqueue_morning_summaries(db: Database, now: datetime) -> int:
     overdue follow-ups."""
     sent = 0
     with db.unit_of_work() as uow:
-        stmt = select(StaffUser).where(
-            StaffUser.active.is_(True), or_(StaffUser.slack_id.is_not(None), StaffUser.telegram_id.is_not(None))
-        )
-        if uow.session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        for user in uow.session.scalars(stmt):
+        for user in users.with_a_chat(uow):
             tz = _zone(user.timezone)
             local = now.astimezone(tz)
             if not SUMMARY_AT <= local.time() < SUMMARY_UNTIL or user.last_summary_on == local.date():
@@ -108,7 +101,7 @@ def enqueue_morning_summaries(db: Database, now: datetime) -> int:
             day_end = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=tz)
             items = followups.summary_for(uow, user, day_end)
             enqueue_replies(uow, destination, [Text(_summary_text(user, items, tz, now))], purpose="summary")
-            user.last_summary_on = local.date()
+            users.mark_summarised(uow, user, local.date())
             sent += 1
         uow.commit()
     return sent

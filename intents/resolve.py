@@ -27,7 +27,7 @@ def company(turn: Turn, req: Request, slot: str = "company", create: bool = True
         return None
     picked = _picked_id(value)
     if picked is not None:
-        found = turn.uow.session.get(Company, picked)
+        found = turn.uow.get(Company, picked)
         if found is not None:
             return found
     name = str(req.slots.get(f"{slot}_name") or value)
@@ -80,7 +80,7 @@ def contact(
         return None
     picked = _picked_id(value)
     if picked is not None:
-        found = turn.uow.session.get(Contact, picked)
+        found = turn.uow.get(Contact, picked)
         if found is not None:
             turn.memory.mentioned(found.id)
             return found
@@ -144,7 +144,7 @@ def staff(turn: Turn, req: Request, slot: str = "owner") -> StaffUser:
     value = req.slots.get(slot)
     picked = _picked_id(value)
     if picked is not None:
-        found = turn.uow.session.get(StaffUser, picked)
+        found = turn.uow.get(StaffUser, picked)
         if found is not None:
             return found
     name = str(req.slots.get(f"{slot}_name") or value or "")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from crm_core.cleaning import clean_email, clean_name, name_key
 from crm_core.enums import Role
@@ -84,3 +85,19 @@ def default_user(uow: UnitOfWork) -> StaffUser | None:
     found = uow.session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)).all()
     admins = [u for u in found if u.role is Role.ADMIN]
     return (admins or list(found) or [None])[0]
+
+
+def with_a_chat(uow: UnitOfWork) -> list[StaffUser]:
+    """Active staff users with a Slack or Telegram id (pushes can reach them). On PostgreSQL
+    the rows are locked and others skipped, so two schedulers never write the same user."""
+    stmt = select(StaffUser).where(
+        StaffUser.active.is_(True), or_(StaffUser.slack_id.is_not(None), StaffUser.telegram_id.is_not(None))
+    )
+    if uow.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(uow.session.scalars(stmt))
+
+
+def mark_summarised(uow: UnitOfWork, user: StaffUser, day: date) -> None:
+    """The user had the morning summary of `day` (their local date)."""
+    user.last_summary_on = day

@@ -149,14 +149,14 @@ def complete_followup(turn: Turn, req: Request) -> list[Reply]:
 def _chosen(turn: Turn, req: Request) -> FollowUp | None:
     picked = req.slots.get("followup")
     if isinstance(picked, str) and picked.startswith("#") and picked[1:].isdigit():
-        found = turn.uow.session.get(FollowUp, int(picked[1:]))
+        found = turn.uow.get(FollowUp, int(picked[1:]))
         if found is not None and found.owner_id == turn.user.id:
             return found
     number = re.fullmatch(r"\D*?(\d{1,3})\D*", str(req.slots.get("text", "")))
     if number and turn.memory.last_list:
         index = int(number.group(1))
         if 1 <= index <= len(turn.memory.last_list):
-            found = turn.uow.session.get(FollowUp, turn.memory.last_list[index - 1])
+            found = turn.uow.get(FollowUp, turn.memory.last_list[index - 1])
             if found is not None and found.owner_id == turn.user.id:
                 return found
     return None
@@ -222,13 +222,13 @@ def button(turn: Turn, text: str) -> list[Reply] | None:
     typed = TYPED_SNOOZE.match(text)
     if match is not None:
         action, ident, amount, unit = match.groups()
-        followup = turn.uow.session.get(FollowUp, int(ident))
+        followup = turn.uow.get(FollowUp, int(ident))
     elif typed is not None:
         action, (number, amount, unit) = "snooze", typed.groups()
         shown = turn.memory.last_list
         if not 1 <= int(number) <= len(shown):
             return [Text("Which one? Ask “what's due this week?” to see the numbers, then say “snooze 2”.")]
-        followup = turn.uow.session.get(FollowUp, shown[int(number) - 1])
+        followup = turn.uow.get(FollowUp, shown[int(number) - 1])
     else:
         return None
     if followup is None or followup.owner_id != turn.user.id:
