@@ -31,6 +31,15 @@ app.add_typer(nlu_app, name="nlu")
 DEFAULT_DATA_DIR = Path("../shared/data")
 
 
+def _export_kinds() -> str:
+    from crm_core.records import exported
+
+    return ", ".join(k.export or "" for k in exported())
+
+
+EXPORT_KINDS = _export_kinds()
+
+
 def _settings() -> Settings:
     try:
         return load_settings()
@@ -346,7 +355,7 @@ def demo(
 
 @app.command("export")
 def export(
-    kind: Annotated[str, typer.Argument(help="companies, contacts, interactions or followups")],
+    kind: Annotated[str, typer.Argument(help=f"one of: {EXPORT_KINDS}")],
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
 ) -> None:
     """Write every record of one kind to stdout, by id, as CSV (with a header) or JSON lines."""

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from vocabulary import InteractionType, Stage
+
+__all__ = [
+    "AuditAction", "Channel", "FollowUpStatus", "InboxStatus", "InteractionType", "OutboxStatus", "Role", "Stage",
+]  # fmt: skip
+
 
 class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
     REP = "rep"
     AGENT = "agent"
-
-
-class InteractionType(StrEnum):
-    CALL = "call"
-    MEETING = "meeting"
-    EMAIL = "email"
-    DEMO = "demo"
-    VISIT = "visit"
-    NOTE = "note"
 
 
 class FollowUpStatus(StrEnum):

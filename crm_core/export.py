@@ -1,6 +1,7 @@
-"""Export companies, contacts, interactions and follow-ups as CSV or JSON lines, streamed.
+"""Export the record kinds the registry marks exported (crm_core.records) as CSV or JSON
+lines, streamed.
 
-Rows come from one SQL query per kind, read in batches (`yield_per`), never all at once.
+Rows come from one SQL query per kind (crm_core.export_queries), read in batches (`yield_per`), never all at once.
 Columns are fixed per kind: ids and foreign-key ids, then the names a person reads (company
 name, contact name, owner e-mail). Datetimes are ISO 8601 in UTC with their offset
 ("2026-11-22T10:00:00+00:00"), enums by value, rows by id.
@@ -15,21 +16,14 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any, TextIO
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select
 
+from crm_core import records
 from crm_core.errors import InvalidInput
-from crm_core.models import Company, Contact, FollowUp, Interaction, StaffUser
+from crm_core.records import RecordKind
 from crm_core.uow import UnitOfWork
 
 BATCH = 500
-
-
-class ExportKind(StrEnum):
-    COMPANIES = "companies"
-    CONTACTS = "contacts"
-    INTERACTIONS = "interactions"
-    FOLLOWUPS = "followups"
 
 
 class ExportFormat(StrEnum):
@@ -37,14 +31,15 @@ class ExportFormat(StrEnum):
     JSONL = "jsonl"
 
 
-def parse_kind(kind: ExportKind | str) -> ExportKind:
-    try:
-        return ExportKind(kind)
-    except ValueError:
-        choices = ", ".join(k.value for k in ExportKind)
-        raise InvalidInput(
-            f"Unknown export kind “{str(kind)[:40]}”; one of {choices}.", field="kind"
-        ) from None
+def parse_kind(kind: RecordKind | str) -> RecordKind:
+    """The record kind exported under this name ("companies"); InvalidInput names the choices."""
+    if isinstance(kind, RecordKind):
+        return kind
+    found = records.exported_as(kind)
+    if found is None:
+        choices = ", ".join(k.export for k in records.exported() if k.export)
+        raise InvalidInput(f"Unknown export kind “{str(kind)[:40]}”; one of {choices}.", field="kind")
+    return found
 
 
 def parse_format(fmt: ExportFormat | str) -> ExportFormat:
@@ -57,108 +52,14 @@ def parse_format(fmt: ExportFormat | str) -> ExportFormat:
         ) from None
 
 
-def _companies() -> Select[Any]:
-    owner = aliased(StaffUser)
-    return (
-        select(
-            Company.id,
-            Company.name,
-            Company.domain,
-            Company.phone,
-            Company.owner_id,
-            owner.email.label("owner_email"),
-            Company.created_at,
-            Company.updated_at,
-        )
-        .outerjoin(owner, Company.owner_id == owner.id)
-        .order_by(Company.id)
-    )
-
-
-def _contacts() -> Select[Any]:
-    owner = aliased(StaffUser)
-    return (
-        select(
-            Contact.id,
-            Contact.name,
-            Contact.email,
-            Contact.phone,
-            Contact.title,
-            Contact.telegram_id,
-            Contact.company_id,
-            Company.name.label("company_name"),
-            Contact.owner_id,
-            owner.email.label("owner_email"),
-            Contact.created_at,
-            Contact.updated_at,
-        )
-        .outerjoin(Company, Contact.company_id == Company.id)
-        .outerjoin(owner, Contact.owner_id == owner.id)
-        .order_by(Contact.id)
-    )
-
-
-def _interactions() -> Select[Any]:
-    author = aliased(StaffUser)
-    return (
-        select(
-            Interaction.id,
-            Interaction.type,
-            Interaction.occurred_at,
-            Interaction.summary,
-            Interaction.contact_id,
-            Contact.name.label("contact_name"),
-            Interaction.company_id,
-            Company.name.label("company_name"),
-            Interaction.author_id,
-            author.email.label("author_email"),
-            Interaction.created_at,
-        )
-        .outerjoin(Contact, Interaction.contact_id == Contact.id)
-        .outerjoin(Company, Interaction.company_id == Company.id)
-        .outerjoin(author, Interaction.author_id == author.id)
-        .order_by(Interaction.id)
-    )
-
-
-def _followups() -> Select[Any]:
-    owner = aliased(StaffUser)
-    return (
-        select(
-            FollowUp.id,
-            FollowUp.title,
-            FollowUp.status,
-            FollowUp.due_at,
-            FollowUp.owner_id,
-            owner.email.label("owner_email"),
-            FollowUp.contact_id,
-            Contact.name.label("contact_name"),
-            FollowUp.company_id,
-            Company.name.label("company_name"),
-            FollowUp.interaction_id,
-            FollowUp.completed_at,
-            FollowUp.notified_at,
-            FollowUp.created_at,
-            FollowUp.updated_at,
-        )
-        .outerjoin(owner, FollowUp.owner_id == owner.id)
-        .outerjoin(Contact, FollowUp.contact_id == Contact.id)
-        .outerjoin(Company, FollowUp.company_id == Company.id)
-        .order_by(FollowUp.id)
-    )
-
-
-QUERIES = {
-    ExportKind.COMPANIES: _companies,
-    ExportKind.CONTACTS: _contacts,
-    ExportKind.INTERACTIONS: _interactions,
-    ExportKind.FOLLOWUPS: _followups,
-}
-
-
-def columns(kind: ExportKind | str) -> list[str]:
+def columns(kind: RecordKind | str) -> list[str]:
     """The column names of a kind, in export order."""
-    return [c.name for c in QUERIES[parse_kind(kind)]().selected_columns]
+    return [c.name for c in _query(parse_kind(kind)).selected_columns]
+
+
+def _query(kind: RecordKind) -> Select[Any]:
+    assert kind.export_query is not None
+    return kind.export_query()
 
 
 def _plain(value: Any) -> Any:
@@ -169,9 +70,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export_rows(uow: UnitOfWork, kind: ExportKind | str) -> Iterator[dict[str, Any]]:
+def export_rows(uow: UnitOfWork, kind: RecordKind | str) -> Iterator[dict[str, Any]]:
     """The rows of one kind as plain values (str, int or None), by id, read in batches."""
-    stmt = QUERIES[parse_kind(kind)]().execution_options(yield_per=BATCH)
+    stmt = _query(parse_kind(kind)).execution_options(yield_per=BATCH)
     result = uow.session.execute(stmt)
     names = list(result.keys())
     for row in result:
@@ -179,7 +80,7 @@ def export_rows(uow: UnitOfWork, kind: ExportKind | str) -> Iterator[dict[str, A
 
 
 def write_export(
-    uow: UnitOfWork, kind: ExportKind | str, fmt: ExportFormat | str, stream: TextIO
+    uow: UnitOfWork, kind: RecordKind | str, fmt: ExportFormat | str, stream: TextIO
 ) -> int:
     """Write the rows of `kind` to `stream` as CSV (with a header) or JSON lines; the row count.
 

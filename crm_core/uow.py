@@ -22,6 +22,7 @@ from typing import Any, Self, TypeVar
 from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm_core import records
 from crm_core.clock import Clock, SystemClock, in_use, restore
 from crm_core.enums import AuditAction
 from crm_core.models import AuditEntry, Base
@@ -136,20 +137,20 @@ class UnitOfWork:
 
     # -- audit ----------------------------------------------------------------------------
 
-    def created(self, obj: Base, entity: str) -> None:
+    def created(self, obj: Base) -> None:
         self.session.flush()
-        self._audit(AuditAction.CREATE, entity, obj, None, snapshot(obj))
+        self._audit(AuditAction.CREATE, records.kind_of(obj).key, obj, None, snapshot(obj))
 
-    def updated(self, obj: Base, entity: str, before: dict[str, Any]) -> None:
+    def updated(self, obj: Base, before: dict[str, Any]) -> None:
         """Record an update; `before` is `snapshot(obj, fields)` taken before the change."""
         if any(key.endswith("_id") for key in before):
             self.session.flush()  # a relationship set on the object reaches its column here
         after = snapshot(obj, set(before))
         if after != before:
-            self._audit(AuditAction.UPDATE, entity, obj, before, after)
+            self._audit(AuditAction.UPDATE, records.kind_of(obj).key, obj, before, after)
 
-    def deleted(self, obj: Base, entity: str) -> None:
-        self._audit(AuditAction.DELETE, entity, obj, snapshot(obj), None)
+    def deleted(self, obj: Base) -> None:
+        self._audit(AuditAction.DELETE, records.kind_of(obj).key, obj, snapshot(obj), None)
 
     def _audit(
         self,

@@ -24,7 +24,7 @@ from crm_core.models import StaffUser
 from crm_core.services import conversations, customers, outbox, undo
 from crm_core.services.customers import NameIndex
 from crm_core.uow import Database, UnitOfWork
-from intents import permissions
+from intents import permissions, slots
 from intents.handlers import HANDLERS
 from intents.handlers import followups as followup_handlers
 from intents.identity import Actor, staff_actor
@@ -65,10 +65,6 @@ CONFIRM_NEW_REQUEST_CONFIDENCE = 0.5
 TASK_INTENTS = frozenset(Intent) - {
     Intent.GREET, Intent.THANKS, Intent.HELP, Intent.CANCEL, Intent.AFFIRM, Intent.DENY, Intent.OUT_OF_SCOPE,
 }  # fmt: skip
-# slots an invalid value sends the user back to
-# Slots whose answer is any text: it is never taken for a new request ("cancel" still works).
-FREE_TEXT_SLOTS = frozenset({"title"})
-FIELD_SLOTS = {"email": "email", "phone": "phone", "date": "when", "title": "title", "name": "person"}
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
 # A message of emoji alone is an answer only when it says yes, no, thanks or hello
 # ("👍" to "Change …?", "🙏", "👋"), and the classifier is fairly sure of it.
@@ -191,6 +187,7 @@ class Dialogue:
     def _answer(self, turn: Turn, pending: Request, plain: str) -> list[Reply] | None:
         """Replies when the message answers `pending`; None when it is a new request."""
         parse = turn.parse
+        asked = slots.slot(pending.asking)
         if plain in CANCEL_WORDS or parse.intent is Intent.CANCEL:
             turn.memory.pending = None
             return [Text(f"OK, cancelled ({_describe(pending)}). Nothing was saved.")]
@@ -203,7 +200,7 @@ class Dialogue:
             and len(plain.split()) >= 3
             and not _is_just_the_value(pending.asking, parse)
             # what a follow-up should say is free text that often reads like a task
-            and pending.asking not in FREE_TEXT_SLOTS
+            and not (asked is not None and asked.free_text)
         )
         if pending.confirm is not None:
             yes = plain in YES_WORDS or parse.intent is Intent.AFFIRM
@@ -242,7 +239,7 @@ class Dialogue:
                 turn.memory.pending = None
                 turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
                 return None
-            bad = impossible_when(parse.text) if pending.asking in STRICT_SLOTS else None
+            bad = impossible_when(parse.text) if asked is not None and asked.strict else None
             if bad is not None:
                 return [_question_again(pending, f"“{bad}” isn't a date or time I can use.")]
             value = _slot_value(pending.asking, parse)
@@ -287,12 +284,13 @@ class Dialogue:
             return _with_notes(turn, [_question(confirm.question, request)])
         except CrmError as error:
             self._undo_handler(turn, notes_before)
-            slot = FIELD_SLOTS.get(error.field or "") if isinstance(error, InvalidInput) else None
-            if slot is not None:
+            back_to = slots.for_field(error.field) if isinstance(error, InvalidInput) else None
+            if back_to is not None:
+                slot = back_to.name
                 request.slots[slot] = None
                 request.asking, request.confirm, request.options = slot, None, []
                 turn.memory.pending = request
-                return _with_notes(turn, [Text(f"{error} {_hint(slot)}")])
+                return _with_notes(turn, [Text(f"{error} {back_to.hint}")])
             turn.memory.pending = None
             return _with_notes(turn, [Text(str(error))])
         turn.memory.pending = None
@@ -328,8 +326,7 @@ class Dialogue:
         except NothingToUndo as error:
             return [Text(str(error))]
         verbs = {"create": "removed", "update": "restored", "delete": "brought back"}
-        names = {"followup": "follow-up", "staff_user": "user"}
-        parts = [f"{verbs[r.action.value]} the {names.get(r.entity, r.entity)} {r.label}" for r in reverted]
+        parts = [f"{verbs[r.action.value]} the {r.noun} {r.label}" for r in reverted]
         return [Text("Undone: " + "; ".join(parts) + "." if parts else "Undone (those records were already gone).")]
 
     # -- names the CRM knows, for the language layer --------------------------------------
@@ -401,27 +398,13 @@ def _pick(pending: Request, plain: str) -> str | None:
     return None
 
 
-SLOT_LABELS: dict[str, EntityLabel] = {
-    "company": EntityLabel.ORG,
-    "person": EntityLabel.PERSON,
-    "owner": EntityLabel.PERSON,
-    "when": EntityLabel.DATE,
-    "email": EntityLabel.EMAIL,
-    "phone": EntityLabel.PHONE,
-}
-# values a "change X to Y?" question may be answered with instead of yes or no
-CORRECTABLE_SLOTS = ("email", "phone")
-# slots that must be read by the language layer: free text is not an answer
-STRICT_SLOTS = {"when"}
-
-
-def _slot_value(slot: str, parse: ParseResult) -> str | None:
-    label = SLOT_LABELS.get(slot)
-    if label is not None:
-        values = parse.values(label)
+def _slot_value(name: str, parse: ParseResult) -> str | None:
+    asked = slots.slot(name)
+    if asked is not None and asked.label is not None:
+        values = parse.values(asked.label)
         if values:
             return values[0]
-    if slot in STRICT_SLOTS:
+    if asked is not None and asked.strict:
         return None
     text = parse.text.strip()
     return text or None
@@ -433,17 +416,18 @@ def _corrected_values(pending: Request, parse: ParseResult) -> dict[str, str]:
     if pending.confirm != "confirmed":
         return {}
     out: dict[str, str] = {}
-    for slot in CORRECTABLE_SLOTS:
-        values = parse.values(SLOT_LABELS[slot])
-        if values and _is_just_the_value(slot, parse):
-            out[slot] = values[0]
+    for name in slots.CORRECTABLE:
+        label = slots.label_of(name)
+        values = parse.values(label) if label else []
+        if values and _is_just_the_value(name, parse):
+            out[name] = values[0]
     return out
 
 
 def _is_just_the_value(slot: str | None, parse: ParseResult) -> bool:
     """The message is a value of the asked slot's label plus at most two other words
     ("tomorrow at 3pm" while asked when): an answer, however sure the intent is."""
-    label = SLOT_LABELS.get(slot) if slot else None
+    label = slots.label_of(slot)
     if label is None or not parse.values(label):
         return False
     rest = list(parse.text)
@@ -451,22 +435,6 @@ def _is_just_the_value(slot: str | None, parse: ParseResult) -> bool:
         if entity.label == label:  # other values are words of a request ("set X phone +44 …")
             rest[entity.start : entity.end] = " " * (entity.end - entity.start)
     return len("".join(rest).split()) <= 2
-
-
-HINTS = {
-    "when": "When? For example “tomorrow 3pm”, “next friday” or “2026-12-01 10:00”.",
-    "email": "What is the e-mail address?",
-    "phone": "What is the phone number, with its country code (like +49 30 1234567)?",
-    "title": "What should the follow-up say?",
-    "person": "Who? (a contact's name)",
-    "company": "Which company?",
-    "customer": "Who was it with? (a contact or a company)",
-    "owner": "Who should own it? (a colleague's name)",
-}
-
-
-def _hint(slot: str) -> str:
-    return HINTS.get(slot, "Please answer the question (or “cancel”).")
 
 
 def _question(text: str, request: Request) -> Reply:
@@ -480,7 +448,7 @@ def _question_again(pending: Request, prefix: str) -> Reply:
         return Choices(f"{prefix} Pick one (or “cancel”):", pending.choices)
     if pending.confirm is not None:
         return Text(f"{prefix}")
-    return Text(f"{prefix} {_hint(pending.asking or '')}")
+    return Text(f"{prefix} {slots.hint(pending.asking)}")
 
 
 def _describe(request: Request) -> str:

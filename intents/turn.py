@@ -21,7 +21,7 @@ from crm_core.uow import UnitOfWork
 from intents.identity import Actor
 from intents.messages import Reply
 from intents.state import ConversationMemory, Request
-from nlp_models.labels import EntityLabel
+from nlp_models.labels import EntityLabel, Intent
 from nlp_models.types import ParseResult
 
 
@@ -69,6 +69,15 @@ class Turn:
 
 
 Handler = Callable[[Turn, Request], list[Reply]]
+
+
+@dataclass(frozen=True)
+class HelpTopic:
+    """What "help" shows of one handler module: a topic and examples, each with the intent it
+    is, so that every user sees only what their role may run."""
+
+    topic: str
+    examples: tuple[tuple[Intent, str], ...]
 
 
 def slots_from_parse(parse: ParseResult) -> dict[str, object]:

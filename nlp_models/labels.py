@@ -7,6 +7,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from vocabulary import (  # the values STAGE, INTERACTION_TYPE and METRIC take
+    InteractionType,
+    Metric,
+    Stage,
+)
+
+__all__ = ["LEARNED_LABELS", "EntityLabel", "Intent", "InteractionType", "Metric", "Stage"]
+
 
 class Intent(StrEnum):
     GREET = "greet"
@@ -59,33 +67,3 @@ LEARNED_LABELS: tuple[EntityLabel, ...] = (
     EntityLabel.PRODUCT,
     EntityLabel.CAMPAIGN,
 )
-
-
-class Stage(StrEnum):
-    LEAD = "lead"
-    QUALIFIED = "qualified"
-    PROPOSAL = "proposal"
-    NEGOTIATION = "negotiation"
-    WON = "won"
-    LOST = "lost"
-
-
-class InteractionType(StrEnum):
-    CALL = "call"
-    MEETING = "meeting"
-    EMAIL = "email"
-    DEMO = "demo"
-    VISIT = "visit"
-    NOTE = "note"
-
-
-class Metric(StrEnum):
-    SALES = "sales"
-    PIPELINE = "pipeline"
-    TICKETS = "tickets"
-    CSAT = "csat"
-    CAMPAIGN = "campaign"
-    CHURN_RISK = "churn_risk"
-    SEGMENTS = "segments"
-    ACTIVITY = "activity"
-    TOP_CUSTOMERS = "top_customers"

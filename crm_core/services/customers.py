@@ -194,7 +194,7 @@ def create_company(uow: UnitOfWork, name: str, owner: StaffUser | None = None, *
     company = Company(name=name, name_key=name_key(name), owner=owner)
     _apply_company_fields(company, fields)
     uow.session.add(company)
-    uow.created(company, "company")
+    uow.created(company)
     return company
 
 
@@ -221,7 +221,7 @@ def create_contact(
         telegram_id=telegram_id,
     )
     uow.session.add(contact)
-    uow.created(contact, "contact")
+    uow.created(contact)
     return contact
 
 
@@ -263,7 +263,7 @@ def update_contact(uow: UnitOfWork, contact: Contact, phone_region: str | None =
             contact.title = clean_name(value, "title") if value else None
         else:
             setattr(contact, key, value)
-    uow.updated(contact, "contact", before)
+    uow.updated(contact, before)
     return contact
 
 
@@ -271,7 +271,7 @@ def update_company(uow: UnitOfWork, company: Company, **fields: Any) -> Company:
     columns = {"owner": "owner_id"}
     before = snapshot(company, {columns.get(k, k) for k in fields if k != "phone_region"} | ({"name_key"} if "name" in fields else set()))
     _apply_company_fields(company, fields)
-    uow.updated(company, "company", before)
+    uow.updated(company, before)
     return company
 
 

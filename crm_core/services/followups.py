@@ -45,7 +45,7 @@ def schedule_followup(
         interaction_id=interaction.id if interaction is not None else None,
     )
     uow.session.add(followup)
-    uow.created(followup, "followup")
+    uow.created(followup)
     return followup
 
 
@@ -81,7 +81,7 @@ def complete_followup(uow: UnitOfWork, followup: FollowUp, now: datetime | None 
     before = snapshot(followup, {"status", "completed_at"})
     followup.status = FollowUpStatus.DONE
     followup.completed_at = now or uow.now()
-    uow.updated(followup, "followup", before)
+    uow.updated(followup, before)
     return followup
 
 
@@ -93,7 +93,7 @@ def snooze_followup(uow: UnitOfWork, followup: FollowUp, delay: timedelta, now: 
     # put off from when it is due, or from now when that has passed (a reminder just shown)
     followup.due_at = max(now or uow.now(), followup.due_at) + delay
     followup.notified_at = None
-    uow.updated(followup, "followup", before)
+    uow.updated(followup, before)
     return followup
 
 
@@ -107,7 +107,7 @@ def reschedule_followup(uow: UnitOfWork, followup: FollowUp, due_at: datetime, n
     followup.status = FollowUpStatus.OPEN
     followup.due_at = due_at
     followup.notified_at = None
-    uow.updated(followup, "followup", before)
+    uow.updated(followup, before)
     return followup
 
 

@@ -47,7 +47,7 @@ def link_staff_by_email(uow: UnitOfWork, platform: Channel, account: str, email:
         user.slack_id = account
     elif platform is Channel.TELEGRAM and account.isdigit():
         user.telegram_id = int(account)
-    uow.updated(user, "staff_user", before)
+    uow.updated(user, before)
     return user
 
 
@@ -100,4 +100,4 @@ def _link(uow: UnitOfWork, contact: Contact, platform: Channel, account: str) ->
         return  # the console's phone is the link itself
     before = snapshot(contact, {"telegram_id"})
     contact.telegram_id = int(account)
-    uow.updated(contact, "contact", before)
+    uow.updated(contact, before)

@@ -43,5 +43,5 @@ def log_interaction(
         type=kind, summary=summary, occurred_at=occurred_at, author=author, contact=contact, company=company
     )
     uow.session.add(interaction)
-    uow.created(interaction, "interaction")
+    uow.created(interaction)
     return interaction

@@ -14,19 +14,12 @@ from typing import Any
 
 from sqlalchemy import Enum, inspect, select, update
 
+from crm_core import records
 from crm_core.db import UtcDateTime
 from crm_core.enums import AuditAction
 from crm_core.errors import NothingToUndo
-from crm_core.models import AuditEntry, Base, Company, Contact, FollowUp, Interaction, StaffUser
+from crm_core.models import AuditEntry, Base
 from crm_core.uow import UnitOfWork, snapshot
-
-ENTITIES: dict[str, type[Base]] = {
-    "company": Company,
-    "contact": Contact,
-    "interaction": Interaction,
-    "followup": FollowUp,
-    "staff_user": StaffUser,
-}
 
 
 @dataclass(frozen=True)
@@ -35,6 +28,7 @@ class Reverted:
     entity: str
     entity_id: int
     label: str
+    noun: str  # what the kind is called ("follow-up")
 
 
 def _column_value(model: type[Base], key: str, value: Any) -> Any:
@@ -71,7 +65,8 @@ def undo_last(uow: UnitOfWork) -> list[Reverted]:
     entries = session.scalars(select(AuditEntry).where(AuditEntry.change_set == last).order_by(AuditEntry.id.desc())).all()
     done: list[Reverted] = []
     for entry in entries:
-        model = ENTITIES[entry.entity]
+        kind = records.kind(entry.entity)
+        model = kind.model
         obj = session.get(model, entry.entity_id)
         if entry.action is AuditAction.CREATE:
             if obj is None:
@@ -97,7 +92,7 @@ def undo_last(uow: UnitOfWork) -> list[Reverted]:
             session.flush()
             label = _label(obj)
             uow._audit(AuditAction.CREATE, entry.entity, obj, None, snapshot(obj), reverts=last)
-        done.append(Reverted(entry.action, entry.entity, entry.entity_id, label))
+        done.append(Reverted(entry.action, entry.entity, entry.entity_id, label, kind.noun))
     uow.write_audit()
     session.execute(update(AuditEntry).where(AuditEntry.change_set == last).values(undone_by=uow.change_set))
     return done

@@ -48,13 +48,13 @@ def add_user(
     if user is None:
         user = StaffUser(email=email, **values)
         uow.session.add(user)
-        uow.created(user, "staff_user")
+        uow.created(user)
         return user
     before = snapshot(user, set(values))
     for key, value in values.items():
         if value is not None or key not in ("slack_id", "telegram_id"):
             setattr(user, key, value)
-    uow.updated(user, "staff_user", before)
+    uow.updated(user, before)
     return user
 
 

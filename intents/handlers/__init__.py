@@ -1,26 +1,22 @@
-"""One handler per intent: `handler(turn, request) -> list[Reply]` (see intents.turn)."""
+"""One handler per intent: `handler(turn, request) -> list[Reply]` (see intents.turn).
+
+Each module declares the intents it handles (`HANDLES`) and what help shows of it (`HELP`);
+a new kind of record brings its module and one line in `RECORD_MODULES`. An intent no
+module handles yet gets an honest "not available yet".
+"""
 
 from __future__ import annotations
 
 from intents.handlers import customers, followups, interactions, smalltalk
-from intents.turn import Handler
+from intents.turn import Handler, HelpTopic
 from nlp_models.labels import Intent
 
-HANDLERS: dict[Intent, Handler] = {
-    Intent.GREET: smalltalk.greet,
-    Intent.THANKS: smalltalk.thanks,
-    Intent.HELP: smalltalk.help_,
-    Intent.CANCEL: smalltalk.cancel,
-    Intent.AFFIRM: smalltalk.affirm_or_deny,
-    Intent.DENY: smalltalk.affirm_or_deny,
-    Intent.OUT_OF_SCOPE: smalltalk.out_of_scope,
-    Intent.LOG_INTERACTION: interactions.log_interaction,
-    Intent.ADD_CONTACT: customers.add_contact,
-    Intent.UPDATE_CONTACT: customers.update_contact,
-    Intent.SHOW_CUSTOMER: customers.show_customer,
-    Intent.SCHEDULE_FOLLOWUP: followups.schedule_followup,
-    Intent.LIST_FOLLOWUPS: followups.list_followups,
-    Intent.COMPLETE_FOLLOWUP: followups.complete_followup,
-}
+RECORD_MODULES = (interactions, customers, followups)
+
+HANDLERS: dict[Intent, Handler] = dict(smalltalk.HANDLES)
+for _module in RECORD_MODULES:
+    HANDLERS.update(_module.HANDLES)
 for _intent in Intent:
     HANDLERS.setdefault(_intent, smalltalk.not_yet)
+
+HELP: tuple[HelpTopic, ...] = tuple(module.HELP for module in RECORD_MODULES)

@@ -10,6 +10,7 @@ from crm_core.models import Company, Contact, FollowUp
 from crm_core.services import customers
 from intents import resolve
 from intents.messages import Choice
+from intents.slots import SlotName
 from intents.state import Request
 from intents.turn import Ask, Turn, entity_values
 from intents.when import show
@@ -113,7 +114,7 @@ def who(
     if not req.slots.get("company") and not req.slots.get("person"):
         if ask is None:
             return None, None
-        raise Ask("customer", ask)
+        raise Ask(SlotName.CUSTOMER, ask)
     company = resolve.company(turn, req, create=create)
     contact = resolve.contact(turn, req, at=company, create=create, optional=person_optional or company is not None)
     if company is None and contact is not None:

@@ -10,8 +10,9 @@ from crm_core.services import customers, users
 from intents import resolve
 from intents.handlers.common import UNDO, followup_line, name_of, slot_or_entity, when_text, who
 from intents.messages import Reply, Text
+from intents.slots import SlotName
 from intents.state import Request
-from intents.turn import Ask, Confirm, Turn, entity_values
+from intents.turn import Ask, Confirm, Handler, HelpTopic, Turn, entity_values
 from nlp_models.contacts import (
     address_not_taken,
     asks_new_owner,
@@ -21,7 +22,7 @@ from nlp_models.contacts import (
     name_after_add,
     says_changed_company,
 )
-from nlp_models.labels import EntityLabel
+from nlp_models.labels import EntityLabel, Intent
 
 # -- add ----------------------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ def add_contact(turn: Turn, req: Request) -> list[Reply]:
     if not req.slots.get("person"):
         if req.slots.get("company") and "person" not in req.slots:
             return _add_company(turn, req)
-        raise Ask("person", "Who should I add? A name, and if you like the company, e-mail and phone.")
+        raise Ask(SlotName.PERSON, "Who should I add? A name, and if you like the company, e-mail and phone.")
     name = str(req.slots["person"])
     company = resolve.company(turn, req)
     email = slot_or_entity(req, "email", EntityLabel.EMAIL) or (None if "email" in req.slots else _email_written(req))
@@ -104,7 +105,7 @@ def update_contact(turn: Turn, req: Request) -> list[Reply]:
     if moving and "new_company" not in req.slots:
         req.slots["new_company"] = orgs[-1]
     if not req.slots.get("person") and not req.slots.get("company"):
-        raise Ask("person", "Whose details should I change? (a contact or a company)")
+        raise Ask(SlotName.PERSON, "Whose details should I change? (a contact or a company)")
     if req.slots.get("person"):
         target: Contact | Company | None = resolve.contact(turn, req, create=False)
     else:
@@ -112,7 +113,7 @@ def update_contact(turn: Turn, req: Request) -> list[Reply]:
     assert target is not None
     changes = _changes(turn, req, target, wants_owner, owner_name)
     if not changes:
-        raise Ask("change", f"What should I change for {target.name}? (e-mail, phone, owner or company)")
+        raise Ask(SlotName.CHANGE, f"What should I change for {target.name}? (e-mail, phone, owner or company)")
     overwritten = [(f, _show(getattr(target, f, None)), _show(v)) for f, v in changes.items() if getattr(target, f, None) not in (None, v)]
     if overwritten and req.slots.get("confirmed") is not True:
         if req.slots.get("confirmed") is False:
@@ -147,19 +148,19 @@ def _changes(
     if email and isinstance(target, Contact):
         changes["email"] = email.lower()
     elif mentions_email(text) and isinstance(target, Contact):
-        raise Ask("email", f"What is {target.name}'s new e-mail address?")
+        raise Ask(SlotName.EMAIL, f"What is {target.name}'s new e-mail address?")
     if phone:
         # checked before any "change X to Y?" question, so that yes is not answered by an error
         changes["phone"] = _stored_phone(phone, target)
     elif mentions_phone(text):
-        raise Ask("phone", f"What is {target.name}'s new phone number, with its country code?")
+        raise Ask(SlotName.PHONE, f"What is {target.name}'s new phone number, with its country code?")
     if wants_owner:
         if owner_name == "me":
             req.slots["owner"] = f"#{turn.user.id}"
         elif owner_name and "owner" not in req.slots:
             req.slots["owner"] = owner_name
         if not req.slots.get("owner"):
-            raise Ask("owner", f"Who should own {target.name}? (a colleague's name)")
+            raise Ask(SlotName.OWNER, f"Who should own {target.name}? (a colleague's name)")
         changes["owner"] = resolve.staff(turn, req)
     if req.slots.get("new_company") and isinstance(target, Contact):
         changes["company"] = resolve.company(turn, req, slot="new_company")
@@ -250,3 +251,19 @@ def _contact_bit(c: Contact) -> str:
 def _short(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+HANDLES: dict[Intent, Handler] = {
+    Intent.ADD_CONTACT: add_contact,
+    Intent.UPDATE_CONTACT: update_contact,
+    Intent.SHOW_CUSTOMER: show_customer,
+}
+HELP = HelpTopic(
+    "contacts and companies",
+    (
+        (Intent.ADD_CONTACT, "add contact Kwame Mensah at Ashanti Gold, kwame@ashanti.gh, +233 24 123 4567"),
+        (Intent.UPDATE_CONTACT, "change Jane Smith's email to jane@acme.io"),
+        (Intent.UPDATE_CONTACT, "assign Acme Corp to Rita"),
+        (Intent.SHOW_CUSTOMER, "what's up with Acme?"),
+    ),
+)

@@ -19,10 +19,11 @@ from intents.handlers.common import (
     who,
 )
 from intents.messages import Reply, Text
+from intents.slots import SlotName
 from intents.state import Request
-from intents.turn import Ask, Turn, entity_texts, entity_values
+from intents.turn import Ask, Handler, HelpTopic, Turn, entity_texts, entity_values
 from intents.when import DEFAULT_DUE_TIME, local_day
-from nlp_models.labels import EntityLabel
+from nlp_models.labels import EntityLabel, Intent
 from nlp_models.rules.dates.impossible import impossible_when
 from nlp_models.tasks import (
     Listing,
@@ -39,20 +40,20 @@ def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
     text = str(req.slots.get("text", ""))
     bad = impossible_when(text) if req.slots.get("when") is None else None
     if bad is not None:
-        raise Ask("when", f"“{bad}” isn't a date or time I can use. When should I remind you?")
+        raise Ask(SlotName.WHEN, f"“{bad}” isn't a date or time I can use. When should I remind you?")
     moved = _reschedule(turn, req)
     if moved is not None:
         return moved
     when = slot_or_date(req, "when", turn.tz)
     if when is None:
-        raise Ask("when", "When should I remind you? For example “tomorrow 3pm” or “next friday”.")
+        raise Ask(SlotName.WHEN, "When should I remind you? For example “tomorrow 3pm” or “next friday”.")
     due = when.starts_at(DEFAULT_DUE_TIME)
     contact, company = who(turn, req, ask=None, person_optional=True)
     answered = str(req.slots.get("title") or "").strip()
     title = answered[:1].upper() + answered[1:] if answered else followup_title(text, entity_texts(req, EntityLabel.DATE))
     if not title:
         if contact is None and company is None:
-            raise Ask("title", "What should I remind you about? For example “call Jane at Acme about the renewal”.")
+            raise Ask(SlotName.TITLE, "What should I remind you about? For example “call Jane at Acme about the renewal”.")
         title = f"Follow up with {name_of(contact, company)}"
     followup = followups.schedule_followup(
         turn.uow, title, due, turn.user, contact=contact, company=company, now=turn.now
@@ -80,11 +81,11 @@ def _reschedule(turn: Turn, req: Request) -> list[Reply] | None:
             return None
         if len(candidates) > 1:
             options = [(followup_line(f, turn), f"#{f.id}") for f in candidates[:10]]
-            raise Ask("followup", "Which follow-up should I move?", options)
+            raise Ask(SlotName.FOLLOWUP, "Which follow-up should I move?", options)
         followup = candidates[0]
     when = slot_or_date(req, "when", turn.tz)
     if when is None:
-        raise Ask("when", f"When should “{followup.title}” be instead? For example “monday 10am”.")
+        raise Ask(SlotName.WHEN, f"When should “{followup.title}” be instead? For example “monday 10am”.")
     due = when.starts_at(DEFAULT_DUE_TIME)
     if when.moment is None:  # a day only: at the time of day it had
         due = _at_time_of(due, followup.due_at, turn.tz)
@@ -140,7 +141,7 @@ def complete_followup(turn: Turn, req: Request) -> list[Reply]:
             return [Text("No open follow-up of yours matches that. Ask “what's due this week?” to see them.")]
         if len(candidates) > 1:
             options = [(followup_line(f, turn), f"#{f.id}") for f in candidates[:10]]
-            raise Ask("followup", "Which follow-up is done?", options)
+            raise Ask(SlotName.FOLLOWUP, "Which follow-up is done?", options)
         followup = candidates[0]
     followups.complete_followup(turn.uow, followup, now=turn.now)
     return [Text(f"Done: “{followup.title}” ({name_of(followup.contact, followup.company)}).", actions=(UNDO,))]
@@ -240,3 +241,21 @@ def button(turn: Turn, text: str) -> list[Reply] | None:
     delay = timedelta(hours=int(amount or 1)) if unit == "h" else timedelta(days=int(amount))
     followups.snooze_followup(turn.uow, followup, delay, now=turn.now)
     return [Text(f"Snoozed “{followup.title}” until {when_text(followup.due_at, turn)}.", actions=(UNDO,))]
+
+
+HANDLES: dict[Intent, Handler] = {
+    Intent.SCHEDULE_FOLLOWUP: schedule_followup,
+    Intent.LIST_FOLLOWUPS: list_followups,
+    Intent.COMPLETE_FOLLOWUP: complete_followup,
+}
+HELP = HelpTopic(
+    "follow-ups",
+    (
+        (Intent.SCHEDULE_FOLLOWUP, "remind me to send the proposal to Jane friday 10am"),
+        (Intent.LIST_FOLLOWUPS, "what's due this week?"),
+        (Intent.LIST_FOLLOWUPS, "overdue follow-ups"),
+        (Intent.COMPLETE_FOLLOWUP, "done with the Acme follow-up"),
+        (Intent.SCHEDULE_FOLLOWUP, "push the Jane follow-up to monday 9am"),
+        (Intent.LIST_FOLLOWUPS, "snooze 2 1d (after a list)"),
+    ),
+)

@@ -10,9 +10,9 @@ from crm_core.services import followups, interactions
 from intents.handlers.common import UNDO, entity_dates, name_of, when_text, who
 from intents.messages import Reply, Text
 from intents.state import Request
-from intents.turn import Turn, entity_values
+from intents.turn import Handler, HelpTopic, Turn, entity_values
 from intents.when import DEFAULT_DUE_TIME
-from nlp_models.labels import EntityLabel
+from nlp_models.labels import EntityLabel, Intent
 from nlp_models.tasks import names_a_next_step, next_step
 from nlp_models.values import DateKind, DateValue
 
@@ -61,3 +61,13 @@ def _occurred_at(past: list[DateValue], turn: Turn) -> datetime:
     if when.moment is None and when.first == turn.now.astimezone(turn.tz).date():
         return turn.now
     return min(when.starts_at(time(12, 0)), turn.now)
+
+
+HANDLES: dict[Intent, Handler] = {Intent.LOG_INTERACTION: log_interaction}
+HELP = HelpTopic(
+    "log calls, meetings and notes",
+    (
+        (Intent.LOG_INTERACTION, "called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue"),
+        (Intent.LOG_INTERACTION, "met the Globex team yesterday, demo went well"),
+    ),
+)

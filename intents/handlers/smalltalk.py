@@ -7,31 +7,9 @@ from crm_core.enums import Role
 from intents import permissions
 from intents.messages import Reply, Text
 from intents.state import Request
-from intents.turn import Turn
+from intents.turn import Handler, Turn
 from nlp_models.labels import Intent
 
-# what help shows, by topic: (the intent an example is, the example); each user sees only
-# the examples their role may run (intents.permissions)
-EXAMPLES: dict[str, list[tuple[Intent, str]]] = {
-    "log calls, meetings and notes": [
-        (Intent.LOG_INTERACTION, "called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue"),
-        (Intent.LOG_INTERACTION, "met the Globex team yesterday, demo went well"),
-    ],
-    "contacts and companies": [
-        (Intent.ADD_CONTACT, "add contact Kwame Mensah at Ashanti Gold, kwame@ashanti.gh, +233 24 123 4567"),
-        (Intent.UPDATE_CONTACT, "change Jane Smith's email to jane@acme.io"),
-        (Intent.UPDATE_CONTACT, "assign Acme Corp to Rita"),
-        (Intent.SHOW_CUSTOMER, "what's up with Acme?"),
-    ],
-    "follow-ups": [
-        (Intent.SCHEDULE_FOLLOWUP, "remind me to send the proposal to Jane friday 10am"),
-        (Intent.LIST_FOLLOWUPS, "what's due this week?"),
-        (Intent.LIST_FOLLOWUPS, "overdue follow-ups"),
-        (Intent.COMPLETE_FOLLOWUP, "done with the Acme follow-up"),
-        (Intent.SCHEDULE_FOLLOWUP, "push the Jane follow-up to monday 9am"),
-        (Intent.LIST_FOLLOWUPS, "snooze 2 1d (after a list)"),
-    ],
-}
 ROLE_INTRO = {
     Role.REP: "You can log your calls and meetings, keep contacts up to date and manage your follow-ups.",
     Role.MANAGER: "You can do everything a rep does, for any customer; reports come in a later version.",
@@ -61,11 +39,13 @@ def thanks(turn: Turn, req: Request) -> list[Reply]:
 def help_(turn: Turn, req: Request) -> list[Reply]:
     if turn.actor.is_customer:
         return [Text(f"I'm the chatcrm assistant. {CUSTOMER_INTRO} Type “cancel” to drop a question I asked.")]
+    from intents.handlers import HELP  # the topics of every handler module (which import this one)
+
     lines = [ROLE_INTRO.get(turn.user.role, ROLE_INTRO[Role.REP]), ""]
-    for topic, examples in EXAMPLES.items():
-        mine = [text for intent, text in examples if permissions.allowed(turn.user.role.value, intent)]
+    for topic in HELP:
+        mine = [text for intent, text in topic.examples if permissions.allowed(turn.actor.role, intent)]
         if mine:
-            lines.append(f"{topic.capitalize()}:")
+            lines.append(f"{topic.topic.capitalize()}:")
             lines.extend(f"  • {text}" for text in mine)
     lines += ["", "Any time: “cancel” drops a half-done request, “undo” reverts your last change."]
     return [Text("\n".join(lines))]
@@ -102,3 +82,14 @@ def not_yet(turn: Turn, req: Request) -> list[Reply]:
             "Today I can log interactions, manage contacts and follow-ups, and show customers. Type “help”."
         )
     ]
+
+
+HANDLES: dict[Intent, Handler] = {
+    Intent.GREET: greet,
+    Intent.THANKS: thanks,
+    Intent.HELP: help_,
+    Intent.CANCEL: cancel,
+    Intent.AFFIRM: affirm_or_deny,
+    Intent.DENY: affirm_or_deny,
+    Intent.OUT_OF_SCOPE: out_of_scope,
+}

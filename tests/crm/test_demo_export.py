@@ -23,20 +23,20 @@ import phonenumbers
 import pytest
 from sqlalchemy import func, select
 
-from crm_core import export
+from crm_core import export, records
 from crm_core.cleaning import clean_email
 from crm_core.db import make_engine, make_session_factory
 from crm_core.demo import DemoSummary, load_demo
 from crm_core.enums import AuditAction, InteractionType, Role
 from crm_core.errors import InvalidInput
-from crm_core.export import ExportKind, export_rows, write_export
+from crm_core.export import export_rows, write_export
 from crm_core.migrate import upgrade
 from crm_core.models import AuditEntry, StaffUser
 from crm_core.services import customers, interactions, users
 from crm_core.uow import Database
 from tests.crm.conftest import NOW
 
-KINDS = [k.value for k in ExportKind]
+KINDS = [k.export for k in records.exported()]
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 TIME_COLUMNS = {"created_at", "updated_at", "occurred_at", "due_at", "completed_at", "notified_at"}
 

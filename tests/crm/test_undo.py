@@ -205,7 +205,7 @@ def test_undo_of_a_delete_puts_the_row_back(db: Database, rep: StaffUser) -> Non
         uow.commit()
     with db.unit_of_work(actor_id=rep.id) as uow:
         stored = uow.session.get_one(Company, acme.id)
-        uow.deleted(stored, "company")
+        uow.deleted(stored)
         uow.session.delete(stored)
         uow.commit()
     assert company_names(db) == []
