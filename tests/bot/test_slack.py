@@ -9,7 +9,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +34,7 @@ from intents.gateway import STRANGER, Gateway
 from intents.identity import Account, Actor, Identity
 from intents.messages import Choice, Choices, Destination, Image, IncomingMessage, Text
 from tests.bot.conftest import RecordedSleeps
+from tests.dialogue.conftest import NOW
 from tests.fakes import fake_slack
 from tests.fakes.fake_slack import FakeSlack, event_callback
 
@@ -83,7 +84,7 @@ def _adapter(slack: FakeSlack, gateway: Gateway, db: Database) -> SlackAdapter:
     settings = load_settings(
         SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url
     )
-    return SlackAdapter(settings, gateway, InboxWorker(db))
+    return SlackAdapter(settings, gateway, InboxWorker(db, clock=db.clock), clock=db.clock)
 
 
 @pytest.fixture
@@ -130,7 +131,7 @@ async def settle(adapter: SlackAdapter) -> int:
 
 
 async def deliver(db: Database, adapter: SlackAdapter) -> int:
-    return await OutboxSender(db, {"slack": adapter.sender}).drain_once()
+    return await OutboxSender(db, {"slack": adapter.sender}, clock=db.clock).drain_once()
 
 
 def outbox_rows(db: Database) -> list[tuple[str, str | None, dict[str, Any], OutboxStatus]]:
@@ -482,7 +483,7 @@ async def test_when_slack_cannot_say_who_wrote_the_message_waits_and_is_answered
 ) -> None:
     slack.users["UMAX0001"] = {"email": "max@example.com", "name": "Max Manager"}
     slack.fail_next("users.info", count=2, status=500)
-    clock = [datetime.now(UTC)]
+    clock = [NOW]
     adapter = SlackAdapter(
         load_settings(SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url),
         gateway,

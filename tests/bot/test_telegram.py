@@ -41,6 +41,7 @@ from intents.gateway import LINK_PROMPT, Gateway
 from intents.identity import Account, Actor, Identity
 from intents.messages import Choice, Choices, Destination, File, Image, IncomingMessage, Text
 from tests.bot.conftest import RecordedSleeps
+from tests.dialogue.conftest import NOW
 from tests.fakes.fake_telegram import FakeTelegram, TgUser, post_update
 
 SECRET = "wh-Secret_7f3a9c2e81d4"
@@ -81,7 +82,7 @@ def _adapter(tg: FakeTelegram, gateway: Gateway, db: Database, *, webhook: bool 
     env: dict[str, Any] = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url}
     if webhook:
         env.update(TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET=SECRET)
-    return TelegramAdapter(load_settings(**env), gateway, InboxWorker(db), **options)
+    return TelegramAdapter(load_settings(**env), gateway, InboxWorker(db, clock=db.clock), clock=db.clock, **options)
 
 
 @contextlib.asynccontextmanager
@@ -129,7 +130,8 @@ def jane_linked(db: Database) -> None:
 
 
 def later(seconds: float) -> Callable[[], datetime]:
-    return lambda: datetime.now(UTC) + timedelta(seconds=seconds)
+    """The tests' clock (tests/dialogue/conftest.py), `seconds` on."""
+    return lambda: NOW + timedelta(seconds=seconds)
 
 
 async def handle(adapter: TelegramAdapter) -> int:
@@ -139,7 +141,7 @@ async def handle(adapter: TelegramAdapter) -> int:
 
 async def deliver(db: Database, adapter: TelegramAdapter, clock: Callable[[], datetime] | None = None) -> int:
     """What the server's outbox sender does in the background: send the due replies."""
-    sender = OutboxSender(db, {"telegram": adapter.sender}, **({"clock": clock} if clock else {}))
+    sender = OutboxSender(db, {"telegram": adapter.sender}, clock=clock or db.clock)
     return await sender.drain_once()
 
 
@@ -459,7 +461,7 @@ async def test_a_429_that_persists_is_retried_by_the_outbox_after_the_time_teleg
         assert sent(tg) == [] and outbox_rows(db)[0][2] == OutboxStatus.PENDING
         with db.unit_of_work() as uow:
             row = uow.session.scalars(select(OutboxMessage)).one()
-            wait = row.next_attempt_at.replace(tzinfo=UTC) - datetime.now(UTC)
+            wait = row.next_attempt_at.replace(tzinfo=UTC) - NOW
             assert timedelta(seconds=25) < wait <= timedelta(seconds=30)
 
         assert await deliver(db, adapter, clock=later(10)) == 0  # too early

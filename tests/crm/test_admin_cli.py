@@ -79,7 +79,7 @@ def _run_together(env: dict[str, str], calls: list[Args]) -> dict[Args, Complete
 def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     tmp: Path = tmp_path_factory.mktemp("cli")
     env = {"CRM_DATABASE_URL": f"sqlite:///{tmp / 'x.sqlite3'}", "CRM_VAR_DIR": str(tmp)}
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
     demo: Args = ("demo", "--now", now.isoformat(), "--seed=7")
     exports = [("export", kind, "--format", fmt) for kind in KINDS for fmt in ("csv", "jsonl")]
     runs: dict[Args, CompletedProcess[bytes]] = {}
