@@ -93,19 +93,26 @@ class DurableQueue(Generic[RowT]):
         )
         if uow.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        claimed = []
-        for row in uow.session.scalars(stmt).all():
-            leased = {"next_attempt_at": now + self.lease, "attempts": row.attempts + 1}
-            taken = uow.session.execute(
-                update(m)
-                .where(m.id == row.id, m.attempts == row.attempts, m.status == self.pending)
-                .values(**leased)
-                .execution_options(synchronize_session=False)
+        rows = uow.session.scalars(stmt).all()
+        by_attempts: dict[int, list[Any]] = {}
+        for row in rows:
+            by_attempts.setdefault(row.attempts, []).append(row)
+        until = now + self.lease
+        taken: set[int] = set()
+        for attempts, same in by_attempts.items():  # one statement per attempts count
+            taken.update(
+                uow.session.scalars(
+                    update(m)
+                    .where(m.id.in_([r.id for r in same]), m.attempts == attempts, m.status == self.pending)
+                    .values(next_attempt_at=until, attempts=attempts + 1)
+                    .returning(m.id)
+                    .execution_options(synchronize_session=False)
+                )
             )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                for key, value in leased.items():  # what was written, without reading it back
-                    set_committed_value(row, key, value)
-                claimed.append(row)
+        claimed = [row for row in rows if row.id in taken]
+        for row in claimed:  # what was written, without reading it back
+            set_committed_value(row, "next_attempt_at", until)
+            set_committed_value(row, "attempts", row.attempts + 1)
         return claimed
 
     def renew(self, uow: UnitOfWork, row_ids: Sequence[int], until: datetime) -> None:
