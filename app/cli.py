@@ -7,12 +7,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -22,7 +22,9 @@ from config import Settings, SettingsError, load_settings
 from crm_core.errors import CrmError
 from crm_core.uow import Database
 
-StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
+if TYPE_CHECKING:
+    from crm_core.services.queue import DurableQueue
+
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="chatcrm: a CRM whose front door is chat.")
 nlu_app = typer.Typer(no_args_is_help=True, help="Train, evaluate, benchmark and try the language model.")
@@ -400,11 +402,10 @@ def outbox_list(
     limit: Annotated[int, typer.Option(help="newest first, at most this many")] = 50,
 ) -> None:
     """Outbox rows: id, status, attempts, channel, chat, purpose, last error (never the text)."""
-    from crm_core.enums import OutboxStatus
     from crm_core.services import outbox
 
     with _database(_settings()) as db, db.unit_of_work() as uow:
-        rows = outbox.list_messages(uow, _status(OutboxStatus, status), limit)
+        rows = outbox.QUEUE.latest(uow, _status(outbox.QUEUE, status), limit)
         _table([(r.id, r.status.value, r.attempts, r.channel, r.chat, r.purpose, r.last_error, r.created_at) for r in rows])
         if not rows:
             typer.echo("no outbox rows" + (f" with status {status}" if status else ""))
@@ -417,7 +418,7 @@ def outbox_retry(
     """Send dead rows again (attempts start from zero)."""
     from crm_core.services import outbox
 
-    count = _retry(outbox.retry, message_id)
+    count = _retry(outbox.QUEUE, message_id)
     typer.echo(f"{count} outbox row{'s' if count != 1 else ''} queued again")
 
 
@@ -431,11 +432,10 @@ def inbox_list(
     limit: Annotated[int, typer.Option(help="newest first, at most this many")] = 50,
 ) -> None:
     """Inbox events: id, status, attempts, channel, event id, last error (never the text)."""
-    from crm_core.enums import InboxStatus
     from crm_core.services import inbox
 
     with _database(_settings()) as db, db.unit_of_work() as uow:
-        rows = inbox.list_events(uow, _status(InboxStatus, status), limit)
+        rows = inbox.QUEUE.latest(uow, _status(inbox.QUEUE, status), limit)
         _table([(r.id, r.status.value, r.attempts, r.channel, r.event_id, r.last_error, r.created_at) for r in rows])
         if not rows:
             typer.echo("no inbox events" + (f" with status {status}" if status else ""))
@@ -448,17 +448,19 @@ def inbox_retry(
     """Handle failed events again (attempts start from zero) in the next round of any server."""
     from crm_core.services import inbox
 
-    count = _retry(inbox.retry, event_id)
+    count = _retry(inbox.QUEUE, event_id)
     typer.echo(f"{count} inbox event{'s' if count != 1 else ''} queued again")
 
 
-def _status(kind: type[StrEnumT], value: str | None) -> StrEnumT | None:
+def _status(queue: DurableQueue[Any], value: str | None) -> StrEnum | None:
+    """One of the queue's status words, or exit 2 naming them."""
     if value is None:
         return None
+    kind = queue.statuses
     try:
         return kind(value)
     except ValueError:
-        _fail(f"unknown status {value!r}; one of {', '.join(m.value for m in kind)}")  # type: ignore[attr-defined]
+        _fail(f"unknown status {value!r}; one of {', '.join(m.value for m in kind)}")
 
 
 def _table(rows: list[tuple[object, ...]]) -> None:
@@ -468,9 +470,9 @@ def _table(rows: list[tuple[object, ...]]) -> None:
         typer.echo("\t".join(cells))
 
 
-def _retry(retry: Callable[..., int], row_id: int | None) -> int:
+def _retry(queue: DurableQueue[Any], row_id: int | None) -> int:
     with _database(_settings()) as db, db.unit_of_work() as uow:
-        count = retry(uow, uow.now(), row_id)
+        count = queue.requeue(uow, uow.now(), row_id)
         uow.commit()
     return count
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.leases import kept_leased
+from bot.leases import committed, kept_leased
+from crm_core.clock import SystemClock
 from crm_core.services import inbox
 from crm_core.uow import Database
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 KEEP_DONE = timedelta(days=1)
-PRUNE_EVERY_S = 600.0
+PRUNE_EVERY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class InboxWorker:
         self,
         db: Database,
         handlers: Mapping[str, Handler] | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = SystemClock(),
         batch: int = 50,
     ) -> None:
         self.db = db
@@ -58,7 +58,7 @@ class InboxWorker:
         self.wake = asyncio.Event()
         # called after a round that handled something (the outbox sender's wake-up)
         self.on_handled: list[Callable[[], None]] = []
-        self._pruned_at = 0.0
+        self._pruned_at: datetime | None = None
 
     def register(self, channel: str, handler: Handler) -> None:
         self.handlers[channel] = handler
@@ -67,7 +67,7 @@ class InboxWorker:
         """Store one event (committed when this returns); False when it was stored before.
         A database error propagates: the caller must then not tell the platform it has it."""
 
-        fresh = bool(await asyncio.to_thread(self._commit, inbox.accept, channel, event_id, chat_key, payload, self.clock()))
+        fresh = bool(await asyncio.to_thread(committed, self.db, inbox.accept, channel, event_id, chat_key, payload, self.clock()))
         if fresh:
             self.wake.set()
         else:
@@ -83,17 +83,15 @@ class InboxWorker:
             if not events:
                 return total
             held = {event.id for event in events}
-            try:
-                async with kept_leased(self.db, inbox.extend_leases, held, inbox.CLAIM_LEASE, self.clock):
-                    for event in events:
-                        if stop is not None and stop.is_set():
-                            break
-                        await self._handle(event)
-                        held.discard(event.id)
-                        total += 1
-            finally:
-                if held:  # stopped, or cancelled at the end of the shutdown grace
-                    self._release(sorted(held))
+            # what is still held when stopped, or cancelled at the end of the shutdown
+            # grace, is released for the next worker
+            async with kept_leased(self.db, inbox.QUEUE, held, self.clock):
+                for event in events:
+                    if stop is not None and stop.is_set():
+                        break
+                    await self._handle(event)
+                    held.discard(event.id)
+                    total += 1
             for callback in self.on_handled:
                 callback()
         return total
@@ -105,11 +103,22 @@ class InboxWorker:
             self.wake.clear()
             try:
                 await self.drain_once(stop)
-                await self._prune_now_and_then()
+                await self.prune_if_due()
             except Exception:  # a database hiccup must not end the worker
                 log.exception("inbox round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=idle_s)
+
+    async def prune_if_due(self) -> None:
+        """Delete events done more than KEEP_DONE ago (they hold message text), at most once
+        every PRUNE_EVERY."""
+        now = self.clock()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        removed = await asyncio.to_thread(committed, self.db, inbox.QUEUE.prune, now - KEEP_DONE)
+        if removed:
+            log.info("inbox pruned done=%s", removed)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -127,31 +136,6 @@ class InboxWorker:
             # the exception's text may quote user data: its type and frames only
             frames = "".join(traceback.format_tb(error.__traceback__))
             log.error("inbox event failed id=%s channel=%s error=%s\n%s", event.id, event.channel, type(error).__name__, frames)
-            await asyncio.to_thread(self._commit, inbox.mark_failed, event.id, self.clock(), type(error).__name__)
+            await asyncio.to_thread(committed, self.db, inbox.QUEUE.fail, event.id, self.clock(), type(error).__name__)
             return
-        await asyncio.to_thread(self._commit, inbox.mark_done, event.id, self.clock())
-
-    def _release(self, event_ids: list[int]) -> None:
-        # synchronous on purpose: it must also run when the task is being cancelled
-        try:
-            self._commit(inbox.release, event_ids, self.clock())
-        except Exception as error:
-            log.warning("inbox release failed events=%s error=%s", len(event_ids), type(error).__name__)
-            return
-        log.info("inbox released events=%s", len(event_ids))
-
-    def _commit(self, change: Callable[..., Any], *args: Any) -> Any:
-        """`change(uow, *args)` in a transaction of its own, committed; what it returned."""
-        with self.db.unit_of_work() as uow:
-            result = change(uow, *args)
-            uow.commit()
-            return result
-
-    async def _prune_now_and_then(self) -> None:
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
-            return
-        self._pruned_at = time.monotonic()
-
-        removed = await asyncio.to_thread(self._commit, inbox.prune, self.clock() - KEEP_DONE)
-        if removed:
-            log.info("inbox pruned done=%s", removed)
+        await asyncio.to_thread(committed, self.db, inbox.QUEUE.complete, event.id, self.clock())

@@ -4,6 +4,9 @@
 Rows of one chat go out in order, one at a time, spaced by the platform's per-chat rate;
 chats are served side by side within the platform's overall rate. A 429 pauses the chat
 for the time the platform asked; the rest of that chat's rows wait behind it.
+
+The pacing reads `monotonic` and waits with `sleep` (time.monotonic and asyncio.sleep
+unless given); rows are claimed, failed and sent at the times `clock` tells.
 """
 
 from __future__ import annotations
@@ -11,38 +14,52 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.leases import kept_leased
+from bot.leases import committed, kept_leased
 from bot.ports import PermanentError, RetryAfter, Sender, SendError
+from crm_core.clock import SystemClock
 from crm_core.services import outbox
 from crm_core.uow import Database
 from intents.messages import from_payload
 
 log = logging.getLogger(__name__)
 
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
 
 class Spacing:
-    """A rate limit without bursts: successive acquisitions at least 1/rate seconds apart."""
+    """A rate limit without bursts: successive uses at least 1/rate seconds apart."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.interval = 1.0 / rate
+        self.monotonic = monotonic
+        self.sleep = sleep
         self.next_free = 0.0
         self.lock = asyncio.Lock()
 
+    async def wait(self) -> None:
+        """Until a use now keeps the spacing; the slot is not taken."""
+        now = self.monotonic()
+        if self.next_free > now:
+            await self.sleep(self.next_free - now)
+
+    def take(self) -> None:
+        """A use now: the next one no sooner than 1/rate seconds from now (or a pause's end)."""
+        self.next_free = max(self.next_free, self.monotonic() + self.interval)
+
     async def acquire(self) -> None:
+        """Wait for the spacing and take the slot, no other acquirer in between."""
         async with self.lock:
-            now = time.monotonic()
-            if self.next_free > now:
-                await asyncio.sleep(self.next_free - now)
-                now = time.monotonic()
-            self.next_free = max(now, self.next_free) + self.interval
+            await self.wait()
+            self.take()
 
     def pause(self, seconds: float) -> None:
-        self.next_free = max(self.next_free, time.monotonic() + seconds)
+        self.next_free = max(self.next_free, self.monotonic() + seconds)
 
 
 @dataclass(frozen=True)
@@ -60,14 +77,18 @@ class OutboxSender:
         self,
         db: Database,
         senders: Mapping[str, Sender],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = SystemClock(),
         batch: int = 100,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.db = db
         self.senders = dict(senders)
         self.clock = clock
         self.batch = batch
-        self._overall = {name: Spacing(s.overall_rate) for name, s in self.senders.items()}
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._overall = {name: self._spacing(s.overall_rate) for name, s in self.senders.items()}
         self._per_chat: dict[tuple[str, str], Spacing] = {}
         self.wake = asyncio.Event()
         # set at shutdown or when this process stops leading: no new sends; rows claimed but
@@ -82,8 +103,9 @@ class OutboxSender:
         by_chat: dict[tuple[str, str], list[_Row]] = {}
         for row in rows:
             by_chat.setdefault((row.channel, row.chat), []).append(row)
-        held = {row.id for row in rows}  # each chat's task removes the rows it is done with
-        async with kept_leased(self.db, outbox.extend_leases, held, outbox.CLAIM_LEASE, self.clock):
+        # each chat's task removes the rows it is done with; the rest are released at the end
+        held = {row.id for row in rows}
+        async with kept_leased(self.db, outbox.QUEUE, held, self.clock):
             results = await asyncio.gather(*(self._send_chat(chat_rows, held) for chat_rows in by_chat.values()))
         return sum(results)
 
@@ -104,6 +126,9 @@ class OutboxSender:
 
     # -- internals ------------------------------------------------------------------------
 
+    def _spacing(self, rate: float) -> Spacing:
+        return Spacing(rate, self.monotonic, self.sleep)
+
     def _claim(self) -> list[_Row]:
         with self.db.unit_of_work() as uow:
             claimed = outbox.claim_due(uow, self.clock(), self.batch, channels=list(self.senders))
@@ -112,63 +137,49 @@ class OutboxSender:
             return rows
 
     async def _send_chat(self, rows: list[_Row], held: set[int]) -> int:
+        """Send one chat's rows in order; how many were tried. Rows left untried when
+        stopping stay in `held` (released by the caller)."""
         handled = 0
         for index, row in enumerate(rows):
             sender = self.senders[row.channel]
-            limiter = self._per_chat.setdefault((row.channel, row.chat), Spacing(sender.per_chat_rate))
-            await limiter.acquire()
+            limiter = self._per_chat.setdefault((row.channel, row.chat), self._spacing(sender.per_chat_rate))
+            # the chat's slot is taken when the send starts, after the wait for the platform's
+            # slot: one chat's messages are spaced by when they go out, not when they queued
+            await limiter.wait()
             await self._overall[row.channel].acquire()
             if self.stopping:
-                held.difference_update(r.id for r in rows[index:])
-                await self._postpone([r.id for r in rows[index:]], 0.0)
                 return handled
+            limiter.take()
             try:
                 platform_id = await sender.send(row.chat, row.thread, from_payload(row.payload, row.blob))
-            except RetryAfter as error:
-                limiter.pause(error.seconds)
-                held.difference_update(r.id for r in rows[index:])
-                await self._failed(row, error, retry_after=error.seconds)
-                await self._postpone([r.id for r in rows[index + 1 :]], error.seconds)
-                return handled + 1
-            except SendError as error:
-                held.discard(row.id)
+            except Exception as error:
+                held.discard(row.id)  # kept leased while the send was under way
+                if isinstance(error, RetryAfter):
+                    limiter.pause(error.seconds)
+                    later = [r.id for r in rows[index + 1 :]]
+                    held.difference_update(later)
+                    await self._failed(row, error, retry_after=error.seconds)
+                    await self._release_until(later, error.seconds)
+                    return handled + 1
+                if not isinstance(error, SendError):  # an adapter bug: retried with backoff, visible in `outbox list`
+                    log.exception("sender failed outbox=%s", row.id)
+                    error = SendError(type(error).__name__)
                 await self._failed(row, error, permanent=isinstance(error, PermanentError))
-                handled += 1
-                continue
-            except Exception as error:  # an adapter bug: retried with backoff, visible in `outbox list`
-                log.exception("sender failed outbox=%s", row.id)
+            else:
                 held.discard(row.id)
-                await self._failed(row, SendError(type(error).__name__))
-                handled += 1
-                continue
-            held.discard(row.id)
-            await asyncio.to_thread(self._mark_sent, row.id, platform_id)
+                await asyncio.to_thread(committed, self.db, outbox.QUEUE.complete, row.id, self.clock(), platform_id=platform_id)
+                log.info("outbox sent id=%s", row.id)
             handled += 1
         return handled
 
-    def _mark_sent(self, row_id: int, platform_id: str | None) -> None:
-        with self.db.unit_of_work() as uow:
-            outbox.mark_sent(uow, row_id, self.clock(), platform_id)
-            uow.commit()
-        log.info("outbox sent id=%s", row_id)
-
     async def _failed(self, row: _Row, error: SendError, retry_after: float | None = None, permanent: bool = False) -> None:
-        def write() -> None:
-            with self.db.unit_of_work() as uow:
-                status = outbox.mark_failed(uow, row.id, self.clock(), error.code, retry_after, permanent)
-                uow.commit()
-            log.warning("outbox id=%s failed code=%s now=%s", row.id, error.code, status.value)
+        wait = timedelta(seconds=retry_after) if retry_after is not None else None
+        status = await asyncio.to_thread(
+            committed, self.db, outbox.QUEUE.fail, row.id, self.clock(), error.code, retry_after=wait, permanent=permanent
+        )
+        log.warning("outbox id=%s failed code=%s now=%s", row.id, error.code, status.value)
 
-        await asyncio.to_thread(write)
-
-    async def _postpone(self, ids: list[int], seconds: float) -> None:
-        if not ids:
-            return
-
-        def write() -> None:
-            with self.db.unit_of_work() as uow:
-                for row_id in ids:
-                    outbox.postpone(uow, row_id, self.clock() + timedelta(seconds=seconds))
-                uow.commit()
-
-        await asyncio.to_thread(write)
+    async def _release_until(self, ids: list[int], seconds: float) -> None:
+        """Rows not tried because of a pause of the platform's: due after it, not counted."""
+        if ids:
+            await asyncio.to_thread(committed, self.db, outbox.QUEUE.release, ids, self.clock() + timedelta(seconds=seconds))

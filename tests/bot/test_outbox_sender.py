@@ -1,11 +1,19 @@
 """The outbox sender against a fake platform sender (our own port, not a mock): delivery,
-order per chat, rate limits, 429, transient and permanent failures, dead letters, retry."""
+order per chat, rate limits, 429, transient and permanent failures, dead letters, retry,
+release at shutdown. Time is virtual: the sender's clock, pacing and sleeps all read one
+`VirtualTime`, so the pacing is checked exactly and no test waits for real seconds."""
 
 from __future__ import annotations
 
-import time
+import asyncio
+import heapq
+import itertools
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import select
 
 from bot.outbox_sender import OutboxSender
@@ -14,14 +22,94 @@ from crm_core.enums import OutboxStatus
 from crm_core.models import OutboxMessage
 from crm_core.services import outbox
 from crm_core.uow import Database
-from intents.dialogue import enqueue_replies
-from intents.messages import AnyReply, Destination, Image, Text
+from intents.messages import AnyReply, Image, Text, to_payload
+
+START = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+EPSILON = 1e-9  # float sums of intervals
+T = TypeVar("T")
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """The event loop's default executor (asyncio.to_thread), counting work still running."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(max_workers=4)
+        self.loop = loop
+        self.running = 0
+        self.changes = 0  # work started or finished
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.running += 1
+        self.changes += 1
+        future = super().submit(fn, *args, **kwargs)
+        # queued on the loop before asyncio's own wake-up of the awaiting task
+        future.add_done_callback(lambda _: self.loop.call_soon_threadsafe(self._finished))
+        return future
+
+    def _finished(self) -> None:
+        self.running -= 1
+        self.changes += 1
+
+
+class VirtualTime:
+    """Seconds since START that pass only when nothing else can happen: `run` drives a
+    coroutine, and whenever every task waits for a `sleep` (no task ready, no database work
+    in a thread) it moves time on to the earliest sleeper's wake-up and wakes it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.sleeps: list[float] = []
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.seconds
+
+    def clock(self) -> datetime:
+        return START + timedelta(seconds=self.seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._timers, (self.seconds + seconds, next(self._count), woken))
+        await woken
+
+    async def run(self, work: Awaitable[T]) -> T:
+        loop = asyncio.get_running_loop()
+        executor = CountingExecutor(loop)
+        loop.set_default_executor(executor)
+        task = asyncio.ensure_future(work)
+        try:
+            await self._drive(task, executor)
+        except asyncio.CancelledError:  # cancelled from outside: so is the work
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise
+        return task.result()
+
+    async def _drive(self, task: asyncio.Future[Any], executor: CountingExecutor) -> None:
+        while not task.done():
+            changes = executor.changes
+            for _ in range(20):  # let every task that can run get to its next wait
+                await asyncio.sleep(0)
+            if task.done():
+                break
+            if executor.running or executor.changes != changes or not self._timers:
+                await asyncio.sleep(0.001)  # a database write under way (real time, not ours)
+                continue
+            wake, _, woken = heapq.heappop(self._timers)
+            self.seconds = max(self.seconds, wake)
+            woken.set_result(None)
 
 
 class FakePlatform:
     channel = "fake"
 
-    def __init__(self, per_chat_rate: float = 1000.0, overall_rate: float = 1000.0) -> None:
+    def __init__(self, time: VirtualTime, per_chat_rate: float = 1000.0, overall_rate: float = 1000.0) -> None:
+        self.time = time
         self.per_chat_rate = per_chat_rate
         self.overall_rate = overall_rate
         self.sent: list[tuple[str, str | None, AnyReply, float]] = []
@@ -30,90 +118,189 @@ class FakePlatform:
     async def send(self, chat: str, thread: str | None, reply: AnyReply) -> str | None:
         if self.failures:
             raise self.failures.pop(0)
-        self.sent.append((chat, thread, reply, time.monotonic()))
+        self.sent.append((chat, thread, reply, self.time.monotonic()))
         return str(len(self.sent))
 
+    def texts(self, chat: str | None = None) -> list[str]:
+        return [str(getattr(r, "text", "")) for c, _, r, _ in self.sent if chat is None or c == chat]
 
-def put(db: Database, chat: str, *texts: str, thread: str | None = None) -> None:
+    def times(self, chat: str | None = None) -> list[float]:
+        return [at for c, _, _, at in self.sent if chat is None or c == chat]
+
+
+class VirtualSender(OutboxSender):
+    """The sender on the platform's virtual time; `drain_once` driven by it."""
+
+    def __init__(self, db: Database, platform: FakePlatform, batch: int = 100) -> None:
+        self.time = platform.time
+        super().__init__(db, {"fake": platform}, clock=self.time.clock, batch=batch, monotonic=self.time.monotonic, sleep=self.time.sleep)
+
+    async def drain_once(self) -> int:
+        return await self.time.run(super().drain_once())
+
+
+def sender_for(db: Database, platform: FakePlatform, batch: int = 100) -> OutboxSender:
+    return VirtualSender(db, platform, batch)
+
+
+def put(db: Database, chat: str, *replies: AnyReply | str, thread: str | None = None) -> None:
+    """Queue replies to `chat`, due at START."""
     with db.unit_of_work() as uow:
-        enqueue_replies(uow, Destination("fake", chat, thread), [Text(t) for t in texts])
+        for reply in replies:
+            payload, blob = to_payload(Text(reply) if isinstance(reply, str) else reply)
+            outbox.enqueue(uow, "fake", chat, payload, thread=thread, blob=blob, now=START)
         uow.commit()
+
+
+def rows(db: Database) -> list[OutboxMessage]:
+    with db.unit_of_work() as uow:
+        found = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        uow.session.expunge_all()  # loaded, and readable after the unit of work
+        return found
 
 
 def statuses(db: Database) -> list[tuple[str, OutboxStatus, int]]:
-    with db.unit_of_work() as uow:
-        return [(r.payload.get("text", ""), r.status, r.attempts) for r in uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    return [(r.payload.get("text", ""), r.status, r.attempts) for r in rows(db)]
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
 
 
 async def test_rows_are_delivered_once_in_order_per_chat(db: Database) -> None:
-    platform = FakePlatform()
+    platform = FakePlatform(VirtualTime())
     put(db, "A", "a1", "a2", "a3")
     put(db, "B", "b1", thread="t9")
-    sender = OutboxSender(db, {"fake": platform})
+    sender = sender_for(db, platform)
     assert await sender.drain_once() == 4
     assert await sender.drain_once() == 0
-    assert [(c, r.text) for c, _, r, _ in platform.sent if c == "A"] == [("A", "a1"), ("A", "a2"), ("A", "a3")]  # type: ignore[union-attr]
+    assert platform.texts("A") == ["a1", "a2", "a3"]
     assert [(c, th) for c, th, _, _ in platform.sent if c == "B"] == [("B", "t9")]
-    assert {s for _, s, _ in statuses(db)} == {OutboxStatus.SENT}
+    assert statuses(db) == [("a1", OutboxStatus.SENT, 1), ("a2", OutboxStatus.SENT, 1), ("a3", OutboxStatus.SENT, 1), ("b1", OutboxStatus.SENT, 1)]
+    assert sorted(r.platform_id or "" for r in rows(db)) == ["1", "2", "3", "4"]
 
 
 async def test_images_keep_their_bytes(db: Database) -> None:
-    platform = FakePlatform()
-    with db.unit_of_work() as uow:
-        enqueue_replies(uow, Destination("fake", "A"), [Image(b"\x89PNG-bytes", "chart")])
-        uow.commit()
-    await OutboxSender(db, {"fake": platform}).drain_once()
+    platform = FakePlatform(VirtualTime())
+    put(db, "A", Image(b"\x89PNG-bytes", "chart"))
+    await sender_for(db, platform).drain_once()
     image = platform.sent[0][2]
     assert isinstance(image, Image) and image.png == b"\x89PNG-bytes" and image.title == "chart"
 
 
 async def test_per_chat_rate_is_kept_and_chats_go_side_by_side(db: Database) -> None:
-    platform = FakePlatform(per_chat_rate=10.0)
+    time = VirtualTime()
+    platform = FakePlatform(time, per_chat_rate=10.0)
     put(db, "A", "1", "2", "3", "4")
     put(db, "B", "1", "2", "3", "4")
-    started = time.monotonic()
-    await OutboxSender(db, {"fake": platform}).drain_once()
-    elapsed = time.monotonic() - started
-    gaps = [b[3] - a[3] for a, b in zip([s for s in platform.sent if s[0] == "A"], [s for s in platform.sent if s[0] == "A"][1:])]
-    assert min(gaps) >= 0.09  # 10 a second in one chat
-    assert elapsed < 0.55  # the two chats did not wait for each other (4 each at 10/s ≈ 0.3 s)
+    assert await sender_for(db, platform).drain_once() == 8
+    for chat in ("A", "B"):
+        assert min(gaps(platform.times(chat))) >= 0.1 - EPSILON  # 10 a second in one chat
+    # the two chats did not wait for each other: 4 each at 10/s take 0.3 s, one after the other 0.7 s
+    assert max(platform.times()) < 0.35
+    assert time.sleeps and min(time.sleeps) > 0
 
 
-async def test_429_pauses_the_chat_and_the_row_goes_later(db: Database) -> None:
-    platform = FakePlatform()
+async def test_telegrams_limits_one_a_second_per_chat_and_thirty_in_all(db: Database) -> None:
+    time = VirtualTime()
+    platform = FakePlatform(time, per_chat_rate=1.0, overall_rate=30.0)
+    for n in range(60):
+        put(db, f"chat{n}", "first", "second")
+    assert await sender_for(db, platform, batch=200).drain_once() == 120
+    times = sorted(platform.times())
+    assert min(b - a for a, b in zip(times, times[30:], strict=False)) >= 1.0 - EPSILON  # never 31 in one second
+    for n in range(60):
+        assert min(gaps(platform.times(f"chat{n}"))) >= 1.0 - EPSILON
+    assert times[-1] < 4.1  # and not slower than the limits make it: 120 at 30/s in about 4 s
+
+
+async def test_429_pauses_the_chat_and_its_rows_go_after_the_time_asked(db: Database) -> None:
+    time = VirtualTime()
+    platform = FakePlatform(time)
     platform.failures = [RetryAfter(30)]
     put(db, "A", "first", "second")
-    now = datetime.now(UTC)  # the rows were queued just now
-    sender = OutboxSender(db, {"fake": platform}, clock=lambda: now)
-    await sender.drain_once()
-    assert platform.sent == []
-    with db.unit_of_work() as uow:
-        rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-        assert [r.status for r in rows] == [OutboxStatus.PENDING, OutboxStatus.PENDING]
-        assert rows[0].last_error == "429" and rows[0].attempts == 1
-        assert all(r.next_attempt_at >= now + timedelta(seconds=30) for r in rows)
+    put(db, "B", "other")
+    sender = sender_for(db, platform)
+    assert await sender.drain_once() == 2  # "first" tried; "second" waits behind it; B unaffected
+    assert platform.texts() == ["other"]
+    first, second, _ = rows(db)
+    assert (first.status, first.attempts, first.last_error) == (OutboxStatus.PENDING, 1, "429")
+    assert (second.status, second.attempts) == (OutboxStatus.PENDING, 0)  # not tried, not counted
+    assert first.next_attempt_at == START + timedelta(seconds=30) <= second.next_attempt_at
+
+    time.seconds = 29.0
+    assert await sender.drain_once() == 0  # too early
+    time.seconds = 31.0  # "second" was released a moment after "first" failed
+    assert await sender.drain_once() == 2
+    assert platform.texts("A") == ["first", "second"]
+    assert platform.times("A") == pytest.approx([31.0, 31.001])
+    assert statuses(db) == [("first", OutboxStatus.SENT, 2), ("second", OutboxStatus.SENT, 1), ("other", OutboxStatus.SENT, 1)]
 
 
-async def test_transient_errors_back_off_then_die_and_retry_revives(db: Database) -> None:
-    platform = FakePlatform()
+async def test_transient_errors_back_off_2_4_8_s_then_die_and_retry_revives(db: Database) -> None:
+    time = VirtualTime()
+    platform = FakePlatform(time)
     put(db, "A", "hello")
-    clock = [datetime.now(UTC)]  # the row was queued just now
-    sender = OutboxSender(db, {"fake": platform}, clock=lambda: clock[0])
+    sender = sender_for(db, platform)
+    waits = []
     for _ in range(outbox.MAX_ATTEMPTS):
         platform.failures = [TransientError("503")]
-        await sender.drain_once()
-        clock[0] += timedelta(hours=1)
+        assert await sender.drain_once() == 1
+        [row] = rows(db)
+        waits.append((row.next_attempt_at - time.clock()).total_seconds())
+        time.seconds = (row.next_attempt_at - START).total_seconds()  # exactly when it is due
+    assert waits[:-1] == [2, 4, 8, 16, 32, 64, 128]
     assert statuses(db) == [("hello", OutboxStatus.DEAD, outbox.MAX_ATTEMPTS)]
+    time.seconds += 3600
+    assert await sender.drain_once() == 0  # dead rows are not tried
     with db.unit_of_work() as uow:
-        assert outbox.retry(uow, clock[0]) == 1
+        assert outbox.QUEUE.requeue(uow, time.clock()) == 1
         uow.commit()
-    await sender.drain_once()
+    assert await sender.drain_once() == 1
     assert statuses(db) == [("hello", OutboxStatus.SENT, 1)] and len(platform.sent) == 1
 
 
 async def test_a_permanent_error_is_dead_at_once(db: Database) -> None:
-    platform = FakePlatform()
+    platform = FakePlatform(VirtualTime())
     platform.failures = [PermanentError("chat_not_found")]
     put(db, "A", "hello")
-    await OutboxSender(db, {"fake": platform}).drain_once()
+    await sender_for(db, platform).drain_once()
     assert statuses(db) == [("hello", OutboxStatus.DEAD, 1)]
+
+
+async def test_a_stopping_sender_releases_what_it_claimed_and_has_not_tried(db: Database) -> None:
+    time = VirtualTime()
+    platform = FakePlatform(time)
+    put(db, "A", "1", "2")
+    put(db, "B", "3")
+    sender = sender_for(db, platform)
+    sender.stopping = True
+    assert await sender.drain_once() == 0
+    assert platform.sent == []
+    assert statuses(db) == [("1", OutboxStatus.PENDING, 0), ("2", OutboxStatus.PENDING, 0), ("3", OutboxStatus.PENDING, 0)]
+    assert all(r.next_attempt_at <= time.clock() for r in rows(db))  # due at once, for whoever sends next
+
+
+async def test_a_send_cancelled_at_the_end_of_the_grace_leaves_its_chat_for_the_next_sender(db: Database) -> None:
+    time = VirtualTime()
+
+    class Stuck(FakePlatform):
+        async def send(self, chat: str, thread: str | None, reply: AnyReply) -> str | None:
+            if chat == "A":
+                await asyncio.Event().wait()  # a platform that never answers
+            return await super().send(chat, thread, reply)
+
+    platform = Stuck(time)
+    put(db, "A", "1", "2")
+    put(db, "B", "3")
+    task = asyncio.create_task(sender_for(db, platform).drain_once())
+    for _ in range(1000):  # B's row goes out and is marked sent while A's first send hangs
+        if statuses(db)[2][1] == OutboxStatus.SENT:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    assert statuses(db) == [("1", OutboxStatus.PENDING, 0), ("2", OutboxStatus.PENDING, 0), ("3", OutboxStatus.SENT, 1)]

@@ -5,7 +5,8 @@ events go one at a time and in order; handled events are pruned."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -41,19 +42,24 @@ class Recorder:
             self.busy.discard(chat)
 
 
+def at(now: datetime) -> Callable[[], datetime]:
+    """A clock standing still at `now`."""
+    return lambda: now
+
+
 def statuses(db: Database) -> list[tuple[str, InboxStatus, int]]:
     with db.unit_of_work() as uow:
         rows = uow.session.scalars(select(InboxEvent).order_by(InboxEvent.id))
         return [(r.event_id, r.status, r.attempts) for r in rows]
 
 
-async def test_an_event_stored_before_a_crash_is_handled_once_after_it(db: Database) -> None:
-    before = InboxWorker(db, {"slack": Recorder().handle})
+async def test_an_event_stored_before_a_crash_is_handled_once_after_it(db: Database, now: datetime) -> None:
+    before = InboxWorker(db, {"slack": Recorder().handle}, clock=at(now))
     assert await before.accept("slack", "Ev1", "D1", {"chat": "D1", "text": "hi"})
     assert not await before.accept("slack", "Ev1", "D1", {"chat": "D1", "text": "hi"})  # Slack's retry
     # the process dies here: stored, acked, not handled
     recorder = Recorder()
-    after = InboxWorker(db, {"slack": recorder.handle})
+    after = InboxWorker(db, {"slack": recorder.handle}, clock=at(now))
     assert await after.drain_once() == 1
     assert await after.drain_once() == 0
     assert not await after.accept("slack", "Ev1", "D1", {"chat": "D1", "text": "hi"})  # a late retry
@@ -62,8 +68,10 @@ async def test_an_event_stored_before_a_crash_is_handled_once_after_it(db: Datab
     assert statuses(db) == [("Ev1", InboxStatus.DONE, 1)]
 
 
-async def test_a_failing_event_is_retried_with_backoff_then_given_up_without_blocking_its_chat(db: Database) -> None:
-    clock = [datetime.now(UTC)]
+async def test_a_failing_event_is_retried_with_backoff_then_given_up_without_blocking_its_chat(
+    db: Database, now: datetime
+) -> None:
+    clock = [now]
     recorder = Recorder()
     worker = InboxWorker(db, {"telegram": recorder.handle}, clock=lambda: clock[0])
     await worker.accept("telegram", "1", "42", {"chat": "42", "text": "first"})
@@ -88,14 +96,14 @@ async def test_a_failing_event_is_retried_with_backoff_then_given_up_without_blo
     assert statuses(db)[2:] == [("3", InboxStatus.FAILED, inbox.MAX_ATTEMPTS), ("4", InboxStatus.DONE, 1)]
 
 
-async def test_one_chat_goes_in_order_one_at_a_time_while_chats_interleave(db: Database) -> None:
+async def test_one_chat_goes_in_order_one_at_a_time_while_chats_interleave(db: Database, now: datetime) -> None:
     recorder = Recorder()
-    worker = InboxWorker(db, {"telegram": recorder.handle})
+    worker = InboxWorker(db, {"telegram": recorder.handle}, clock=at(now))
     for n in range(3):
         for chat in ("A", "B"):
             await worker.accept("telegram", f"{chat}{n}", chat, {"chat": chat, "text": f"{chat}{n}"})
     with db.unit_of_work() as uow:
-        first_round = [r.event_id for r in inbox.claim(uow, datetime.now(UTC))]
+        first_round = [r.event_id for r in inbox.claim(uow, now)]
         uow.rollback()
     assert first_round == ["A0", "B0"]  # the oldest pending event of each chat only
     assert await worker.drain_once() == 6
@@ -104,9 +112,10 @@ async def test_one_chat_goes_in_order_one_at_a_time_while_chats_interleave(db: D
     assert recorder.overlaps == 0
 
 
-async def test_two_workers_never_take_the_same_event(db: Database) -> None:
+async def test_two_workers_never_take_the_same_event(db: Database, now: datetime) -> None:
     recorder = Recorder()
-    first, second = InboxWorker(db, {"slack": recorder.handle}), InboxWorker(db, {"slack": recorder.handle})
+    first = InboxWorker(db, {"slack": recorder.handle}, clock=at(now))
+    second = InboxWorker(db, {"slack": recorder.handle}, clock=at(now))
     for n in range(20):
         await first.accept("slack", f"Ev{n}", f"D{n % 4}", {"chat": f"D{n % 4}", "text": str(n)})
     counts = await asyncio.gather(first.drain_once(), second.drain_once())
@@ -114,12 +123,17 @@ async def test_two_workers_never_take_the_same_event(db: Database) -> None:
     assert sorted(recorder.handled, key=int) == [str(n) for n in range(20)]
 
 
-async def test_handled_events_are_pruned_after_a_day_and_pending_ones_never(db: Database) -> None:
-    worker = InboxWorker(db, {"slack": Recorder().handle})
+async def test_handled_events_are_pruned_after_a_day_and_pending_ones_never(db: Database, now: datetime) -> None:
+    clock = [now]
+    worker = InboxWorker(db, {"slack": Recorder().handle}, clock=lambda: clock[0])
     await worker.accept("slack", "old", "D1", {"chat": "D1", "text": "x"})
     await worker.drain_once()
     await worker.accept("slack", "waiting", "D2", {"chat": "D2", "text": "y"})
-    with db.unit_of_work() as uow:
-        assert inbox.prune(uow, datetime.now(UTC) + timedelta(days=2)) == 1
-        uow.commit()
+    clock[0] += timedelta(hours=23, minutes=55)
+    await worker.prune_if_due()  # the first time it prunes: nothing was done a day ago yet
+    clock[0] += timedelta(minutes=6)
+    await worker.prune_if_due()  # a day has passed, but the last pruning was 6 minutes ago
+    assert [e for e, _, _ in statuses(db)] == ["old", "waiting"]
+    clock[0] += timedelta(minutes=5)
+    await worker.prune_if_due()
     assert [e for e, _, _ in statuses(db)] == ["waiting"]
