@@ -3,12 +3,13 @@
 The model directory holds `meta.json` (fingerprint, seed, versions, calibration),
 `intent.pkl` and `ner/`. The fingerprint covers every file under `data/train/`, the model
 format, the library versions and the training seed, so a fresh clone, an edited example, an
-upgraded scikit-learn or another seed all lead to one automatic rebuild.
+upgraded scikit-learn or another seed all lead to one automatic rebuild. A file lock keeps
+two processes from building at once; the new model is written beside the old and swapped in
+with one rename.
 
 One training seed drives every random part of training; each part takes it plus its own
 offset (`SEED_OFFSETS`), so the parts draw from different streams. The default seed, 0,
-gives the classifier 0, the recogniser 7 and the entity templates 13. A file lock keeps two processes from building at once; the
-new model is written beside the old and swapped in with one rename.
+gives the classifier 0, the recogniser 7 and the entity templates 13.
 """
 
 from __future__ import annotations
