@@ -102,6 +102,9 @@ def nlu_parse(
 def nlu_train(
     data: Annotated[Path | None, typer.Option(help="training data folder (default: nlp_models/data/train)")] = None,
     out: Annotated[Path | None, typer.Option(help="model folder (default: CRM_NLU_MODEL_DIR or var/nlu)")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=2**31 - 1, help="training seed (default: CRM_NLU_SEED or 0)")
+    ] = None,
 ) -> None:
     """Build the language model from the training data."""
     from nlp_models.build import build
@@ -109,7 +112,12 @@ def nlu_train(
 
     settings = _settings()
     try:
-        meta = build(out or settings.nlu_model_dir, data or TRAIN_DIR, log=log_to_stderr)
+        meta = build(
+            out or settings.nlu_model_dir,
+            data or TRAIN_DIR,
+            log=log_to_stderr,
+            seed=settings.crm_nlu_seed if seed is None else seed,
+        )
     except TrainingDataError as exc:
         typer.echo(f"chatcrm: bad training data: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -34,7 +34,8 @@ def build_clock(settings: Settings) -> Clock:
 
 
 def build_nlu(settings: Settings, model_dir: Path | None = None) -> NluPipeline:
-    """Load the language model, building it first when missing or out of date."""
+    """Load the language model, building it at CRM_NLU_SEED first when missing, out of date
+    or built at another seed."""
     from nlp_models.build import load_pipeline
 
     return load_pipeline(
@@ -42,6 +43,7 @@ def build_nlu(settings: Settings, model_dir: Path | None = None) -> NluPipeline:
         default_currency=settings.crm_currency,
         default_tz=settings.timezone,
         log=log_to_stderr,
+        seed=settings.crm_nlu_seed,
     )
 
 

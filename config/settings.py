@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     crm_http_port: int = Field(default=8080, ge=1, le=65535, validation_alias="CRM_HTTP_PORT")
     crm_var_dir: Path = Field(default=DEFAULT_VAR_DIR, validation_alias="CRM_VAR_DIR")
     crm_nlu_model_dir: Path | None = Field(default=None, validation_alias="CRM_NLU_MODEL_DIR")
+    # the language model's training seed; 0 is nlp_models.build.DEFAULT_SEED (config imports nothing of ours)
+    crm_nlu_seed: int = Field(default=0, ge=0, le=2**31 - 1, validation_alias="CRM_NLU_SEED")
     # the instant the product's clock starts at, then runs on (demos, tests); unset: the wall clock
     crm_clock_start: datetime | None = Field(default=None, validation_alias="CRM_CLOCK_START")
 

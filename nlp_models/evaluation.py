@@ -2,8 +2,10 @@
 
 An evaluation line is a parse result's shape plus gold fields:
 `{"text": ..., "intent": ..., "entities": [["LABEL", "value"], ...]}`, optionally with
-`"now"` (ISO; naive means UTC) and `"tz"`. Entities count as (label, normalised value)
-pairs, so a span found with a slightly different boundary but the same value still counts.
+`"now"` (ISO; naive means UTC), `"tz"` and `"known"`: the names the CRM already knows,
+`{"ORG": ["Acme"], "PERSON": [...]}`, passed to `parse(known_names=...)`. Entities count as
+(label, normalised value) pairs, so a span found with a slightly different boundary but the
+same value still counts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from nlp_models.labels import EntityLabel
 from nlp_models.pipeline import NluPipeline
 
 DEFAULT_NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -29,6 +32,7 @@ class GoldExample:
     entities: tuple[tuple[str, str], ...]
     now: datetime
     tz: ZoneInfo
+    known: tuple[tuple[EntityLabel, tuple[str, ...]], ...] = ()
 
 
 class EvaluationDataError(ValueError):
@@ -52,9 +56,13 @@ def read_gold(path: Path) -> list[GoldExample]:
                     entities=tuple((str(lab), str(val)) for lab, val in row.get("entities", [])),
                     now=now,
                     tz=ZoneInfo(row.get("tz") or "UTC"),
+                    known=tuple(
+                        (EntityLabel(label), tuple(str(name) for name in names))
+                        for label, names in (row.get("known") or {}).items()
+                    ),
                 )
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise EvaluationDataError(f"{path}:{number}: {exc}") from None
     return examples
 
@@ -73,7 +81,8 @@ def evaluate(pipeline: NluPipeline, examples: Iterable[GoldExample]) -> dict[str
     errors: list[dict[str, Any]] = []
     total = correct = 0
     for ex in examples:
-        result = pipeline.parse(ex.text, now=ex.now, tz=ex.tz)
+        known = pipeline.known_names(dict(ex.known)) if ex.known else None
+        result = pipeline.parse(ex.text, now=ex.now, tz=ex.tz, known_names=known)
         predicted = result.intent.value
         total += 1
         correct += predicted == ex.intent

@@ -146,16 +146,17 @@ class _AveragedLinearModel:
     deviation); the average of the scaled members is again linear: `coef_`, `intercept_`.
     """
 
-    def __init__(self, c: float = 0.5, lr_c: float = 10.0, members: Sequence[str] = ("cs", "lr")):
+    def __init__(self, c: float = 0.5, lr_c: float = 10.0, members: Sequence[str] = ("cs", "lr"), seed: int = 0):
         self.c = c
         self.lr_c = lr_c
         self.members = tuple(members)
+        self.seed = seed  # liblinear's order of visiting examples in the SVM's solver
 
     def _member(self, name: str) -> object:
         if name == "cs":
-            return LinearSVC(C=self.c, multi_class="crammer_singer", tol=1e-3)
+            return LinearSVC(C=self.c, multi_class="crammer_singer", tol=1e-3, random_state=self.seed)
         if name == "ovr":
-            return LinearSVC(C=self.c)
+            return LinearSVC(C=self.c, random_state=self.seed)
         if name == "lr":
             return LogisticRegression(C=self.lr_c, max_iter=100)
         raise ValueError(f"unknown member {name!r}")
@@ -206,15 +207,19 @@ class IntentClassifier:
         oos_prior: float = OOS_PRIOR,
         members: Sequence[str] = ("cs", "lr"),
         floor_quantile: float = FLOOR_QUANTILE,
+        seed: int = 0,
     ) -> None:
+        """`seed` drives every random choice of training: the SVM solver's order and the
+        calibration folds."""
         self.fallback_label = fallback_label
+        self.seed = seed
         self.floor_quantile = floor_quantile
         self.c = c
         self.lr_c = lr_c
         self.oos_prior = oos_prior
         self.members = tuple(members)
         self.features = _features()
-        self.model = _AveragedLinearModel(c, lr_c, self.members)
+        self.model = _AveragedLinearModel(c, lr_c, self.members, seed)
         self.temperature = 10.0
         self.threshold = 0.0
         self.rejection = "max_probability"
@@ -367,7 +372,6 @@ class IntentClassifier:
         texts: Sequence[str],
         labels: Sequence[str],
         folds: int = 5,
-        seed: int = 0,
         also_train_on: Sequence[str | None] | None = None,
     ) -> dict[str, float]:
         """Out-of-fold margins calibrate, then the model is refit on everything.
@@ -388,7 +392,7 @@ class IntentClassifier:
 
         self.fit(*training_set(range(len(texts_list))))
         oof = np.zeros((len(texts_list), len(self.classes_)))
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
         for train_idx, test_idx in splitter.split(texts_list, labels_arr):
             fold = IntentClassifier(
                 self.fallback_label,
@@ -397,6 +401,7 @@ class IntentClassifier:
                 self.oos_prior,
                 self.members,
                 self.floor_quantile,
+                self.seed,
             )
             fold.fit(*training_set(train_idx))
             fold_margins = fold.margins([texts_list[i] for i in test_idx], [extra[i] for i in test_idx])

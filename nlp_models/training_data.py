@@ -22,6 +22,7 @@ from nlp_models.text import replace_spans
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAIN_DIR = DATA_DIR / "train"
 HELDOUT_FILE = DATA_DIR / "heldout.jsonl"
+REGRESSION_FILE = DATA_DIR / "regression.jsonl"
 
 _MARK = re.compile(r"\[(?P<text>[^\[\]]+)\]\((?P<label>[A-Z_]+)\)")
 _PLACEHOLDER = re.compile(

@@ -19,8 +19,10 @@ CHATCRM = str(Path(sys.executable).parent / "chatcrm")
 
 @pytest.fixture(scope="session")
 def nlu() -> NluPipeline:
+    """The model in CRM_NLU_MODEL_DIR (default var/nlu), built at CRM_NLU_SEED when missing
+    or built at another seed."""
     settings = load_settings()
-    return load_pipeline(settings.nlu_model_dir, default_currency="USD")
+    return load_pipeline(settings.nlu_model_dir, default_currency="USD", seed=settings.crm_nlu_seed)
 
 
 def run_chatcrm(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:

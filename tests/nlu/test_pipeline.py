@@ -1,8 +1,10 @@
-"""The language pipeline as handlers will use it."""
+"""The trained model judged by evaluations with thresholds; the plain code around it (names,
+masking, the classifier's threshold maths) exactly, on given inputs."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,29 +23,121 @@ from nlp_models.names import (
 )
 from nlp_models.pipeline import NluPipeline
 from nlp_models.text import mask_names, one_emoji_form
-from nlp_models.training_data import HELDOUT_FILE, load_intent_examples
+from nlp_models.training_data import HELDOUT_FILE, REGRESSION_FILE, load_intent_examples
 from nlp_models.types import Entity
+from tests.fakes.fake_language import TableLanguage
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 UTC = ZoneInfo("UTC")
 
 
-def pairs(result) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    return {(e.label.value, e.value) for e in result.entities}
+# The trained model is judged by evaluations with thresholds, never by one sentence: another
+# seed or machine builds a slightly different model (`CRM_NLU_SEED`). The floors sit under the
+# worst figures measured at seeds 0 (the default), 1, 2 and 3 (benchmarks/README.md): overall
+# by about 0.01-0.015; per label by 0.05, rounded down (one or two more mistakes among an
+# intent's 16 messages). Nothing is chosen on the held-out file: its figures only set floors.
+HELDOUT_INTENT_ACCURACY = 0.945
+HELDOUT_ENTITY_F1 = 0.925
+INTENT_F1_FLOORS = {
+    "add_contact": 0.83,
+    "affirm": 0.95,
+    "cancel": 0.91,
+    "close_ticket": 0.95,
+    "complete_followup": 0.95,
+    "create_campaign": 0.88,
+    "create_deal": 0.88,
+    "deny": 0.95,
+    "greet": 0.95,
+    "help": 0.85,
+    "list_deals": 0.95,
+    "list_followups": 0.95,
+    "log_interaction": 0.91,
+    "log_order": 0.88,
+    "open_ticket": 0.80,
+    "out_of_scope": 0.91,
+    "rate_service": 0.88,
+    "report": 0.95,
+    "schedule_followup": 0.89,
+    "show_customer": 0.85,
+    "thanks": 0.91,
+    "ticket_status": 0.85,
+    "unsubscribe": 0.84,
+    "update_contact": 0.83,
+    "update_deal": 0.88,
+}
+ENTITY_F1_FLOORS = {
+    "CAMPAIGN": 0.88,
+    "DATE": 0.95,
+    "EMAIL": 0.95,
+    "INTERACTION_TYPE": 0.90,
+    "METRIC": 0.85,
+    "MONEY": 0.95,
+    "ORG": 0.87,
+    "PERSON": 0.82,
+    "PHONE": 0.95,
+    "PRODUCT": 0.75,
+    "QUANTITY": 0.91,
+    "STAGE": 0.92,
+    "TICKET_ID": 0.90,
+}
+# nlp_models/data/regression.jsonl: the sentences and behaviours that matter most (dates
+# backward for what happened, stage and metric only where they mean it, a lone number is a
+# ticket only about a ticket, known names, out of scope when unsure, quoted, hyphenated and
+# emoji forms, places and departments are no names, the product's own examples), scored as
+# a whole with a tolerance: a seed may miss one or two.
+REGRESSION_INTENT_ACCURACY = 0.94
+REGRESSION_ENTITY_F1 = 0.95
+# Share of messages whose names come from other intents' examples that keep their intent.
+OTHER_INTENTS_NAMES_ACCURACY = 0.97
 
 
-def test_held_out_file_meets_the_targets(nlu: NluPipeline) -> None:
-    """The honest measure: hand-written messages never used for training or tuning.
+def test_held_out_intent_accuracy(heldout_report: dict[str, Any]) -> None:
+    """The honest measure: hand-written messages never used for training or tuning."""
+    assert heldout_report["examples"] == 400
+    assert heldout_report["intent_accuracy"] >= HELDOUT_INTENT_ACCURACY, heldout_report["confusions"]
 
-    A regression guard a little under today's figures (intent 0.9525, entity F1 0.936 with
-    the versions in constraints.txt; with the recogniser's seed 1, 2 or 3 instead of 7, on
-    slightly less training data: intent 0.95, entity F1 0.929-0.934); issue 2's targets are
-    0.95 and 0.90.
-    """
-    report = evaluate(nlu, read_gold(HELDOUT_FILE))
-    assert report["examples"] == 400
-    assert report["intent_accuracy"] >= 0.945, report["confusions"]
-    assert report["entity_micro"]["f1"] >= 0.90, report["entities"]
+
+def test_held_out_entity_micro_f1(heldout_report: dict[str, Any]) -> None:
+    assert heldout_report["entity_micro"]["f1"] >= HELDOUT_ENTITY_F1, heldout_report["entities"]
+
+
+@pytest.mark.parametrize("intent", sorted(INTENT_F1_FLOORS))
+def test_held_out_f1_of_each_intent(heldout_report: dict[str, Any], intent: str) -> None:
+    assert heldout_report["intents"][intent]["f1"] >= INTENT_F1_FLOORS[intent], heldout_report["confusions"]
+
+
+@pytest.mark.parametrize("label", sorted(ENTITY_F1_FLOORS))
+def test_held_out_f1_of_each_entity_label(heldout_report: dict[str, Any], label: str) -> None:
+    assert heldout_report["entities"][label]["f1"] >= ENTITY_F1_FLOORS[label]
+
+
+def test_every_intent_has_a_floor() -> None:
+    assert set(INTENT_F1_FLOORS) == {intent.value for intent in Intent}
+
+
+def test_every_entity_label_of_the_held_out_file_has_a_floor() -> None:
+    labels = {label for example in read_gold(HELDOUT_FILE) for label, _ in example.entities}
+    assert labels == set(ENTITY_F1_FLOORS) <= {label.value for label in EntityLabel}
+
+
+def test_regression_sentences_keep_their_intent(regression_report: dict[str, Any]) -> None:
+    assert regression_report["intent_accuracy"] >= REGRESSION_INTENT_ACCURACY, regression_report["errors"]
+
+
+def test_regression_sentences_keep_their_entities(regression_report: dict[str, Any]) -> None:
+    assert regression_report["entity_micro"]["f1"] >= REGRESSION_ENTITY_F1, regression_report["errors"]
+
+
+def test_the_thresholds_fail_a_model_that_knows_no_intent() -> None:
+    """A language layer that answers every message out of scope and finds nothing: under
+    every threshold, so the thresholds can fail."""
+    knows_nothing = TableLanguage({})
+    heldout = evaluate(knows_nothing, read_gold(HELDOUT_FILE))  # type: ignore[arg-type]
+    regression = evaluate(knows_nothing, read_gold(REGRESSION_FILE))  # type: ignore[arg-type]
+    assert heldout["intent_accuracy"] < HELDOUT_INTENT_ACCURACY
+    assert heldout["entity_micro"]["f1"] < HELDOUT_ENTITY_F1
+    assert regression["intent_accuracy"] < REGRESSION_INTENT_ACCURACY
+    assert regression["entity_micro"]["f1"] < REGRESSION_ENTITY_F1
 
 
 def test_mask_names_puts_a_placeholder_where_each_name_stands() -> None:
@@ -69,88 +163,16 @@ def test_a_name_from_another_intents_examples_does_not_pull_the_intent(nlu: NluP
         "new contact: {person} at {org}": Intent.ADD_CONTACT,
         "new deal with {org} for 20k": Intent.CREATE_DEAL,
     }
-    wrong = []
+    wrong, total = [], 0
     for i in range(0, 120, 3):
         person, org = people[i * 7 % len(people)], orgs[i * 5 % len(orgs)]
         for template, intent in templates.items():
             text = template.format(person=person, org=org)
+            total += 1
             got = nlu.parse(text, NOW, UTC).intent
             if got != intent:
                 wrong.append((text, got.value))
-    assert not wrong
-
-
-def test_known_names_find_a_customer_the_model_never_saw(nlu: NluPipeline) -> None:
-    text = "what's up with zyxqor plc and wbtkl?"
-    assert ("ORG", "zyxqor plc") not in pairs(nlu.parse(text, NOW, UTC))
-    known = nlu.known_names({EntityLabel.ORG: ["Zyxqor PLC", "Wbtkl"]})
-    result = nlu.parse(text, NOW, UTC, known_names=known)
-    assert result.intent is Intent.SHOW_CUSTOMER
-    assert {("ORG", "zyxqor plc"), ("ORG", "wbtkl")} <= pairs(result)
-
-
-def test_dates_point_backward_for_what_happened_and_forward_for_what_is_due(nlu: NluPipeline) -> None:
-    logged = nlu.parse("met Amara Diallo at Kivu Coffee on tuesday", NOW, UTC)
-    assert logged.intent is Intent.LOG_INTERACTION
-    assert ("DATE", "2026-11-17") in pairs(logged)
-    todo = nlu.parse("remind me to call Amara on tuesday", NOW, UTC)
-    assert todo.intent is Intent.SCHEDULE_FOLLOWUP
-    assert ("DATE", "2026-11-24") in pairs(todo)
-
-
-def test_an_instruction_with_a_day_is_a_task_and_its_past_tense_a_log(nlu: NluPipeline) -> None:
-    """ "email X the contract thursday" is to do (this Thursday); "emailed X ..." happened."""
-    for text in ("email Fumiko the contract on thursday", "send Oakhill Farms the price list thursday"):
-        todo = nlu.parse(text, NOW, UTC)
-        assert todo.intent is Intent.SCHEDULE_FOLLOWUP, text
-        assert ("DATE", "2026-11-26") in pairs(todo), text
-    for text in ("emailed Fumiko the contract on thursday", "sent Oakhill Farms the price list thursday"):
-        done = nlu.parse(text, NOW, UTC)
-        assert done.intent is Intent.LOG_INTERACTION, text
-        assert ("DATE", "2026-11-19") in pairs(done), text
-
-
-def test_asking_for_a_human_is_help_and_a_meeting_put_on_the_list_is_a_task(nlu: NluPipeline) -> None:
-    # before: "talk to a real person" was a logged conversation, "add to my list" a listing
-    assert nlu.parse("i want to talk to a real person", NOW, UTC).intent is Intent.HELP
-    assert nlu.parse("talked to a real person at Acme today, finally", NOW, UTC).intent is Intent.LOG_INTERACTION
-    task = nlu.parse("mtg w Globex tmrw 11am pls add to my list", NOW, UTC)
-    assert task.intent is Intent.SCHEDULE_FOLLOWUP
-    assert ("DATE", "2026-11-23T11:00") in pairs(task)
-
-
-def test_words_become_stage_or_metric_only_where_they_mean_it(nlu: NluPipeline) -> None:
-    deal = nlu.parse("we lost the Globex deal, they went with a competitor", NOW, UTC)
-    assert deal.intent is Intent.UPDATE_DEAL
-    assert ("STAGE", "lost") in pairs(deal)
-    ticket = nlu.parse("i lost my password and cant log in", NOW, UTC)
-    assert ticket.intent is Intent.OPEN_TICKET
-    assert not any(e.label is EntityLabel.STAGE for e in ticket.entities)
-    report = nlu.parse("sales this month by rep", NOW, UTC)
-    assert report.intent is Intent.REPORT
-    assert {("METRIC", "sales"), ("DATE", "2026-11-01/2026-11-30")} <= pairs(report)
-
-
-def test_a_terse_note_of_who_was_spoken_to_is_a_log(nlu: NluPipeline) -> None:
-    result = nlu.parse("spoke to José María García-López of Grupo Andino S.A.", NOW, UTC)
-    assert result.intent is Intent.LOG_INTERACTION
-    assert {("PERSON", "José María García-López"), ("ORG", "Grupo Andino S.A.")} <= pairs(result)
-
-
-def test_a_lone_number_is_the_ticket_only_in_a_message_about_a_ticket(nlu: NluPipeline) -> None:
-    status = nlu.parse("any news on 1042?", NOW, UTC)
-    assert status.intent is Intent.TICKET_STATUS
-    assert ("TICKET_ID", "1042") in pairs(status)
-    paid = nlu.parse("any update on my refund? I paid $1042 already", NOW, UTC)
-    assert not any(e.label is EntityLabel.TICKET_ID for e in paid.entities)
-    task = nlu.parse("call Amara Diallo about the 2500 offer tomorrow", NOW, UTC)
-    assert task.intent is Intent.SCHEDULE_FOLLOWUP
-    assert not any(e.label is EntityLabel.TICKET_ID for e in task.entities)
-
-
-def test_unsure_messages_become_out_of_scope(nlu: NluPipeline) -> None:
-    for text in ["qwzx vbnmp trrrk", "book me a flight to Lisbon on friday", "what's the weather in Oslo"]:
-        assert nlu.parse(text, NOW, UTC).intent is Intent.OUT_OF_SCOPE, text
+    assert 1 - len(wrong) / total >= OTHER_INTENTS_NAMES_ACCURACY, wrong
 
 
 def test_threshold_turns_low_confidence_into_the_fallback() -> None:
@@ -192,40 +214,19 @@ def test_operating_point_keeps_the_asked_in_scope_accuracy() -> None:
     assert clf.threshold_for_in_scope_accuracy(margins, gold, 1.0) <= confidence[9]
 
 
-def test_binary_junk_is_no_name_and_no_request(nlu: NluPipeline) -> None:
+def test_binary_junk_is_no_name(nlu: NluPipeline) -> None:
     """Undecodable bytes read as text (U+FFFD) or control characters never make a learnt
-    name, so they cannot be masked into a confident intent ("someproduct" reads as an order)."""
+    name, so they cannot be masked into a confident intent ("someproduct" reads as an order).
+    The names are checked by code (`names.could_be_a_name`), so this holds for any build."""
     for junk in ("\x00\x01\ufffd junk", "\ufffd\ufffd order stuff \x07", b"\xff\xfe\x81binary junk".decode("utf-8", "replace")):
         result = nlu.parse(junk, NOW, UTC)
         assert not [e for e in result.entities if "\ufffd" in e.text or "\x07" in e.text], result.entities
-    assert nlu.parse("\x00\x01\ufffd junk", NOW, UTC).intent is Intent.OUT_OF_SCOPE
-
-
-def test_a_quoted_name_is_taken_without_its_quotes(nlu: NluPipeline) -> None:
-    result = nlu.parse('create campaign "Black Friday 2026" for retail segment', NOW, UTC)
-    assert result.intent is Intent.CREATE_CAMPAIGN
-    assert ("CAMPAIGN", "Black Friday 2026") in pairs(result)
-
-
-def test_emoji_are_read_the_same_from_slack_and_telegram(nlu: NluPipeline) -> None:
-    """Slack sends ":+1:", Telegram "👍"; both answer a question. Stars rate."""
-    for text in ("👍", "👍🏽", ":+1:", ":thumbsup::skin-tone-2:"):
-        assert nlu.parse(text, NOW, UTC).intent is Intent.AFFIRM, text
-    assert nlu.parse(":pray:", NOW, UTC).intent is Intent.THANKS
-    assert nlu.parse("⭐⭐⭐⭐", NOW, UTC).intent is Intent.RATE_SERVICE
-    assert nlu.parse("?!...", NOW, UTC).intent is Intent.OUT_OF_SCOPE
 
 
 def test_one_emoji_form() -> None:
     assert one_emoji_form(":+1::skin-tone-3: thx :pray:") == "👍 thx 🙏"
     assert one_emoji_form("👍🏿") == "👍"
     assert one_emoji_form("call at 10:30:00, ok :)") == "call at 10:30:00, ok :)"
-
-
-def test_a_hyphenated_name_is_one_name(nlu: NluPipeline) -> None:
-    result = nlu.parse("new lead: Dr. Anneliese Vogt-Kramer from Rheinwerk Medical GmbH", NOW, UTC)
-    people = [e.value for e in result.entities if e.label is EntityLabel.PERSON]
-    assert len(people) == 1 and people[0].endswith("Vogt-Kramer")
 
 
 def test_hyphens_join_the_parts_of_a_name() -> None:
@@ -325,19 +326,6 @@ def test_a_company_already_found_is_not_found_twice() -> None:
     assert untagged_companies(text, names, frozenset()) == []
 
 
-def test_the_pipeline_adds_a_missed_company(nlu: NluPipeline) -> None:
-    result = nlu.parse("lunch with Mei Lin of Shopee", NOW, UTC)
-    assert {("PERSON", "Mei Lin"), ("ORG", "Shopee")} <= pairs(result)
-
-
-def test_a_job_or_a_department_is_no_name(nlu: NluPipeline) -> None:
-    # before: the recogniser's "Marketing" was a company, and logging the lunch asked to add it
-    lunch = nlu.parse("lunch with Anna from Marketing", NOW, UTC)
-    assert ("PERSON", "Anna") in pairs(lunch)
-    assert not [e for e in lunch.entities if e.text == "Marketing"]
-    assert ("ORG", "Globant") in pairs(nlu.parse("mtg w/ Sofía Gómez (Globant) went well", NOW, UTC))
-
-
 @pytest.mark.parametrize(
     ("text", "name", "label", "no_name"),
     [
@@ -359,24 +347,16 @@ def test_pronouns_question_words_and_greetings_are_no_names(text: str, name: str
     assert is_no_name(entity) is no_name
 
 
-def test_a_city_or_country_after_in_is_no_name(nlu: NluPipeline) -> None:
-    # before: "Istanbul" was a company, and logging the meeting asked to add it
-    met = nlu.parse("met Kemal in Istanbul last week", NOW, UTC)
-    assert ("PERSON", "Kemal") in pairs(met)
-    assert not [e for e in met.entities if e.text == "Istanbul"]
-    assert ("ORG", "Krone Bank") in pairs(nlu.parse("who is our main contact in Krone Bank", NOW, UTC))
-    # a place's name that is not after "in" is left to the recogniser: a person stays a person
-    assert ("PERSON", "Jordan") in pairs(nlu.parse("call Jordan tomorrow about the quote", NOW, UTC))
-    text = "sent the quote to Jordan"
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("met her in Jordan", True),
+        ("met Kemal in Jordan last week", True),
+        # a place's name that is not after "in" is left to the recogniser: a person stays a person
+        ("sent the quote to Jordan", False),
+        ("call Jordan tomorrow about the quote", False),
+    ],
+)
+def test_a_city_or_country_is_a_place_only_after_in(text: str, place: bool) -> None:
     (jordan,) = _names(text, ("Jordan", EntityLabel.PERSON))
-    assert not is_a_place(text, jordan, frozenset({"jordan"}))
-    assert is_a_place("met her in Jordan", _names("met her in Jordan", ("Jordan", EntityLabel.PERSON))[0], frozenset({"jordan"}))
-
-
-def test_a_word_two_labels_could_take_is_the_one_its_intent_uses(nlu: NluPipeline) -> None:
-    # "calls" is the team's activity in a report and the call type in a task; before, the
-    # metric won the span and the task lost its call type
-    task = nlu.parse("remind me about my calls tomorrow", NOW, UTC)
-    assert task.intent is Intent.SCHEDULE_FOLLOWUP and ("INTERACTION_TYPE", "call") in pairs(task)
-    report = nlu.parse("how is the team doing on calls this week", NOW, UTC)
-    assert report.intent is Intent.REPORT and ("METRIC", "activity") in pairs(report)
+    assert is_a_place(text, jordan, frozenset({"jordan"})) is place

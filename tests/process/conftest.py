@@ -6,9 +6,9 @@ Telegram Bot API and the Slack Web API that run in the test process.
         await server.post_update(tg.text(user, "hi"))           # the webhook, with the secret
         server.kill()                                           # SIGKILL; or await server.terminate()
 
-Each process gets its own port, the already-built language model (CRM_NLU_MODEL_DIR, so
-nothing is rebuilt), a working directory without a `.env`, and a log file in tmp_path whose
-tail is printed when a start fails. Processes still running at the end are killed.
+Each process gets its own port, the already-built language model (CRM_NLU_MODEL_DIR and
+CRM_NLU_SEED, so nothing is rebuilt), a working directory without a `.env`, and a log file in
+tmp_path whose tail is printed when a start fails. Processes still running at the end are killed.
 
 PostgreSQL tests use `postgres_url`: the CI database with a schema of its own
 (`-csearch_path=`), dropped afterwards; they skip when CRM_TEST_POSTGRES_URL is unset.
@@ -174,6 +174,7 @@ class Servers:
         env.update(
             CRM_DATABASE_URL=database_url,
             CRM_NLU_MODEL_DIR=str(load_settings().nlu_model_dir),
+            CRM_NLU_SEED=str(load_settings().crm_nlu_seed),
             CRM_HTTP_PORT=str(port),
             CRM_CLOCK_START=CLOCK().isoformat(),
             PYTHONUNBUFFERED="1",
@@ -218,8 +219,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session")
 def built_model() -> Path:
     """The language model, current for the training data in the tree (built here at most
-    once, like `make run`), so that no server process starts a build of its own."""
-    return ensure_model(load_settings().nlu_model_dir)
+    once, like `make run`, at CRM_NLU_SEED), so that no server process starts a build of its own."""
+    settings = load_settings()
+    return ensure_model(settings.nlu_model_dir, seed=settings.crm_nlu_seed)
 
 
 @pytest.fixture
