@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -48,3 +49,31 @@ def test_the_program_stops_with_the_error_and_no_traceback(tmp_path) -> None:  #
     )
     assert proc.returncode != 0
     assert "CRM_CURRENCY" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_clock_start_is_an_instant_and_naive_means_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_CLOCK_START", "2027-01-04T09:00:00")
+    assert load_settings().crm_clock_start == datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+    monkeypatch.setenv("CRM_CLOCK_START", "next monday")
+    with pytest.raises(SettingsError, match="CRM_CLOCK_START"):
+        load_settings()
+
+
+def test_the_composed_clock_starts_at_the_instant_asked_for_and_runs_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.compose import build_clock
+    from crm_core.clock import SystemClock
+
+    assert isinstance(build_clock(load_settings()), SystemClock)
+    monkeypatch.setenv("CRM_CLOCK_START", "2027-06-01T08:00:00+02:00")
+    clock = build_clock(load_settings())
+    start = datetime(2027, 6, 1, 6, 0, tzinfo=UTC)
+    first, second = clock(), clock()
+    assert start <= first <= second < start + timedelta(hours=1) and first.tzinfo is not None
+
+
+def test_a_bad_clock_start_on_the_command_line_is_one_clear_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    proc = subprocess.run(
+        [CHATCRM, "shell", "--clock-start", "soon"], env={"PATH": "/usr/bin:/bin", "CRM_VAR_DIR": str(tmp_path)},
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2 and "--clock-start" in proc.stderr and "Traceback" not in proc.stderr
