@@ -19,6 +19,7 @@ from crm_core.uow import Database
 
 if TYPE_CHECKING:
     from intents.dialogue import Dialogue
+    from intents.language import Understanding
     from nlp_models.pipeline import NluPipeline
 
 
@@ -57,7 +58,7 @@ def build_database(
     return Database(engine, make_session_factory(engine), clock or build_clock(settings))
 
 
-def build_dialogue(db: Database, nlu: NluPipeline, clock: Clock) -> Dialogue:
+def build_dialogue(db: Database, nlu: Understanding, clock: Clock) -> Dialogue:
     from intents.dialogue import Dialogue
 
     return Dialogue(db, nlu, clock=clock)

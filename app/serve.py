@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,9 +41,10 @@ INBOX_GRACE_S = 2.5  # the event in hand finishes (one NLU parse and one transac
 
 
 class Adapter(Protocol):
-    sender: Sender
+    @property
+    def sender(self) -> Sender: ...
 
-    def routes(self) -> list[BaseRoute]: ...
+    def routes(self) -> Sequence[BaseRoute]: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
 

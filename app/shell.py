@@ -50,6 +50,7 @@ def run_shell(
             if created:
                 hello += " (A local admin was created for this empty database; add colleagues with `chatcrm users add`.)"
             staff_id = actor.id
+            assert staff_id is not None  # a staff actor has its row's id
             reminders = lambda now: due_reminders(db, staff_id, now)  # noqa: E731
         dialogue = build_dialogue(db, nlu or build_nlu(settings), clock)
         channel = ConsoleChannel(

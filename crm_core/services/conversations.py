@@ -3,9 +3,9 @@ conversation, and the ids of messages already handled (an event's effect happens
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from crm_core.clock import utcnow
 from crm_core.models import ConversationState, ProcessedMessage
@@ -17,7 +17,7 @@ Key = tuple[str, str, str, str]  # channel, chat, thread ("" for none), user
 # Read and written as plain rows (Core statements on the transaction's connection, no ORM
 # objects, no session machinery): this runs for every message, and the ORM's bookkeeping
 # was a tenth of a message's time.
-_TABLE = ConversationState.__table__
+_TABLE = cast(Table, ConversationState.__table__)
 _MATCH = (
     (_TABLE.c.channel == bindparam("channel"))
     & (_TABLE.c.chat == bindparam("chat"))

@@ -84,7 +84,8 @@ def default_user(uow: UnitOfWork) -> StaffUser | None:
     active user; None on an empty database."""
     found = uow.session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)).all()
     admins = [u for u in found if u.role is Role.ADMIN]
-    return (admins or list(found) or [None])[0]
+    first = admins or list(found)
+    return first[0] if first else None
 
 
 def with_a_chat(uow: UnitOfWork) -> list[StaffUser]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
 
 from crm_core.cleaning import clean_email, clean_phone, name_key
@@ -140,8 +142,8 @@ def _owner_name(turn: Turn, req: Request, persons: list[str], text: str) -> str 
 
 def _changes(
     turn: Turn, req: Request, target: Contact | Company, wants_owner: bool, owner_name: str | None
-) -> dict[str, object]:
-    changes: dict[str, object] = {}
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
     email = slot_or_entity(req, "email", EntityLabel.EMAIL) or (None if "email" in req.slots else _email_written(req))
     phone = slot_or_entity(req, "phone", EntityLabel.PHONE)
     text = f"{req.slots.get('text', '')} {req.slots.get('change', '') or ''}"
