@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -105,15 +107,31 @@ class Runtime:
         await asyncio.to_thread(self.leader.release)
 
     async def _lead(self) -> None:
-        """Take the lead when it is free; give it up when the lock's connection is lost."""
+        """Take the lead when it is free; give it up when the lock's connection is lost. Any
+        failure on the way (a database outage, a scheduler that will not start) gives the lead
+        up and tries again after a pause: nobody here acts as leader without the lock, and
+        the loop itself never ends before the process does."""
         while not self._stop.is_set():
-            holds = await asyncio.to_thread(self.leader.try_acquire)
-            if holds and not self.leading:
-                await self._take_lead()
-            elif not holds and self.leading:
-                await self._step_down()
+            try:
+                holds = await asyncio.to_thread(self.leader.try_acquire)
+                if holds and not self.leading:
+                    await self._take_lead()
+                elif not holds and self.leading:
+                    log.warning("leadership lost: scheduler, poller and outbox sender off")
+                    await self._step_down()
+            except Exception as error:  # noqa: BLE001  (the loop must outlive any one failure)
+                log.error("leader check failed error=%s", type(error).__name__)
+                await self._give_up_lead()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=self.leader_check_s)
+
+    async def _give_up_lead(self) -> None:
+        """Stop acting as leader and drop the lock's connection, whatever state either is in."""
+        with contextlib.suppress(Exception):
+            await self._step_down()
+        self.leading = False
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.leader.release)
 
     async def _take_lead(self) -> None:
         self.leading = True
@@ -164,9 +182,34 @@ def build_runtime(settings: Settings, db: Database, gateway: Gateway, clock: Clo
     return Runtime(db, adapters, inbox, LeaderLock(db.engine), sender, scheduler)
 
 
+HEALTH_TIMEOUT_S = 2.0
+
+
+async def database_reachable(db: Database, timeout_s: float = HEALTH_TIMEOUT_S) -> bool:
+    """One `SELECT 1` on a connection of the pool, off the event loop, within `timeout_s`."""
+
+    def ping() -> None:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(asyncio.to_thread(ping), timeout=timeout_s)
+    except (TimeoutError, SQLAlchemyError, OSError):
+        return False
+    return True
+
+
 def build_app(runtime: Runtime) -> Starlette:
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True, "leader": runtime.leading})
+        """200 with the database reachable, 503 when it is not; `leader`: this process runs
+        the scheduler, poller and sender, and holds the lock for it."""
+        reachable = await database_reachable(runtime.db)
+        body = {
+            "ok": reachable,
+            "database": "reachable" if reachable else "unreachable",
+            "leader": runtime.leading and runtime.leader.held,
+        }
+        return JSONResponse(body, status_code=200 if reachable else 503)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     for adapter in runtime.adapters:

@@ -21,6 +21,9 @@ _UNLOCK = "SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"
 
 
 class LeaderLock:
+    """`try_acquire` never raises for the database's sake: a refused connection, a lost one or
+    a failed query all mean "not the leader now", and the next call tries again."""
+
     def __init__(self, engine: Engine, key: int = LEADER_LOCK_KEY) -> None:
         self.engine = engine
         self.key = key
@@ -42,12 +45,15 @@ class LeaderLock:
             except DBAPIError:
                 log.warning("leader connection lost")
                 self._drop()
-        connection = self.engine.connect()
+        try:
+            connection = self.engine.connect()
+        except DBAPIError:
+            return False  # the database refuses connections now: nobody here leads
         try:
             got = bool(connection.execute(text(_TRY), {"k": self.key}).scalar())
             connection.commit()
         except DBAPIError:
-            connection.close()
+            _close(connection)
             return False
         if got:
             self._connection = connection
@@ -68,8 +74,12 @@ class LeaderLock:
 
     def _drop(self) -> None:
         if self._connection is not None:
-            try:
-                self._connection.close()
-            except DBAPIError:
-                pass
+            _close(self._connection)
         self._connection = None
+
+
+def _close(connection: Connection) -> None:
+    try:
+        connection.close()
+    except DBAPIError:
+        pass
