@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    REFUSED = "refused"  # a change asked for and not made (`after` is what was asked); never undone
 
 
 class OutboxStatus(StrEnum):

@@ -149,6 +149,10 @@ class UnitOfWork:
         if after != before:
             self._audit(AuditAction.UPDATE, records.kind_of(obj).key, obj, before, after)
 
+    def refused(self, obj: Base, before: dict[str, Any], asked: dict[str, Any]) -> None:
+        """Record a change that was asked for and refused (an account taking over a user's)."""
+        self._audit(AuditAction.REFUSED, records.kind_of(obj).key, obj, before, asked)
+
     def deleted(self, obj: Base) -> None:
         self._audit(AuditAction.DELETE, records.kind_of(obj).key, obj, snapshot(obj), None)
 

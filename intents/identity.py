@@ -94,8 +94,8 @@ class Identity:
                 return customer_actor(contact, self.default_timezone)
             if account.email:
                 user = identity.link_staff_by_email(uow, channel, account.id, account.email)
+                uow.commit()  # the link, or the refused attempt in the audit log
                 if user is not None:
-                    uow.commit()
                     log.info("staff linked channel=%s staff=%s", channel, user.id)
                     return staff_actor(user)
         return Actor(Kind.STRANGER, None, account.name, STRANGER_ROLE, self.default_timezone)

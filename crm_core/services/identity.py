@@ -38,9 +38,17 @@ def staff_on(uow: UnitOfWork, platform: Channel, account: str) -> StaffUser | No
 
 
 def link_staff_by_email(uow: UnitOfWork, platform: Channel, account: str, email: str) -> StaffUser | None:
-    """The active staff user with this (platform-vouched) e-mail, now linked to the account."""
+    """The active staff user with this (platform-vouched) e-mail, now linked to the account;
+    None when there is none, or when the user is linked to another account of this platform
+    already (a second account with the same profile e-mail takes nobody over: the attempt
+    is recorded in the audit log and refused)."""
     user = uow.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is None or not user.active:
+        return None
+    field = "slack_id" if platform is Channel.SLACK else "telegram_id"
+    linked = getattr(user, field)
+    if linked is not None and str(linked) != account:
+        uow.refused(user, {field: linked}, {field: account})
         return None
     before = snapshot(user, {"slack_id", "telegram_id"})
     if platform is Channel.SLACK:

@@ -56,7 +56,12 @@ def undo_last(uow: UnitOfWork) -> list[Reverted]:
     uow.write_audit()  # this transaction's own entries count too
     last = session.scalar(
         select(AuditEntry.change_set)
-        .where(AuditEntry.actor_id == uow.actor_id, AuditEntry.undone_by.is_(None), AuditEntry.reverts.is_(None))
+        .where(
+            AuditEntry.actor_id == uow.actor_id,
+            AuditEntry.undone_by.is_(None),
+            AuditEntry.reverts.is_(None),
+            AuditEntry.action != AuditAction.REFUSED,
+        )
         .order_by(AuditEntry.id.desc())
         .limit(1)
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crm_core.clock import ManualClock
-from crm_core.models import Contact, OutboxMessage
+from crm_core.enums import AuditAction
+from crm_core.models import AuditEntry, Contact, OutboxMessage
 from crm_core.services import users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
@@ -93,3 +94,17 @@ def test_a_customer_links_by_shared_phone_or_email_and_never_reaches_staff_featu
     with db.unit_of_work() as uow:
         linked = {c.email: c.telegram_id for c in uow.session.scalars(select(Contact))}
     assert linked == {"lena@example.com": 555, "mo@example.com": 777}
+
+
+def test_a_second_slack_account_with_a_staff_email_takes_nobody_over(db: Database, dialogue: Dialogue) -> None:
+    identity = Identity(db)
+    rita = identity.who(Account("slack", "U1", email="rita@example.com"))
+    assert rita.kind is Kind.STAFF
+    impostor = identity.who(Account("slack", "U666", email="rita@example.com"))
+    assert impostor.kind is Kind.STRANGER and identity.who(SLACK_U1) == rita
+    with db.unit_of_work() as uow:
+        refused = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == AuditAction.REFUSED)).one()
+        assert (refused.entity, refused.entity_id, refused.before, refused.after) == (
+            "staff_user", rita.id, {"slack_id": "U1"}, {"slack_id": "U666"},
+        )
+        assert users.user_by_email(uow, "rita@example.com").slack_id == "U1"
