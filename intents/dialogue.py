@@ -302,8 +302,8 @@ class Dialogue:
         turn.notes = notes_before
 
     def _user(self, uow: UnitOfWork, actor_id: int) -> StaffUser | None:
-        """The staff user, read from the database at most every NAMES_TTL_S per user and
-        otherwise merged into this session from memory (no query)."""
+        """The staff user: read from the database at most every NAMES_TTL_S per user; in
+        between, the row kept here is attached to this transaction without a query."""
         cached = self._users.get(actor_id)
         if cached is not None and self.clock.monotonic() - cached[0] < NAMES_TTL_S:
             return uow.attached(cached[1])
