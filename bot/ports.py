@@ -4,6 +4,9 @@
      ├── RetryAfter        the platform said 429: wait `seconds`, then try again
      ├── TransientError    5xx, timeout, connection refused: back off and try again
      └── PermanentError    4xx that will not change (chat not found, blocked): give up
+
+    StartupError           a platform or the database refused us at start (wrong token,
+                           unreachable): `chatcrm serve` prints its one line and exits non-zero
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ class TransientError(SendError):
 
 class PermanentError(SendError):
     pass
+
+
+class StartupError(Exception):
+    """Why the server cannot start, in one line a user can act on (no secrets, no text)."""
 
 
 class Sender(Protocol):
