@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class Runtime:
                 await task
         for adapter in self.adapters:
             await adapter.stop()
+        self.inbox.close()
         await asyncio.to_thread(self.leader.release)
 
     async def _lead(self) -> None:
@@ -238,6 +240,11 @@ def serve(settings: Settings) -> None:
     dialogue = build_dialogue(db, build_nlu(settings), clock)
     gateway = Gateway(db, dialogue, Identity(db, settings.crm_timezone))
     runtime = build_runtime(settings, db, gateway, clock)
+    # What start-up built (the language model: some 160,000 objects) lives as long as the
+    # process; out of the collector's sight, a full collection no longer stops every request
+    # for a fifth of a second.
+    gc.collect()
+    gc.freeze()
     config = uvicorn.Config(
         build_app(runtime),
         host=settings.crm_http_host,

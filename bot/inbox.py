@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +34,11 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 KEEP_DONE = timedelta(days=1)
+# Threads that store incoming events, apart from asyncio's default ones (six on two cores),
+# which the handling, the sender and the leader check also use: a platform's ack never
+# queues behind a language-model parse. On PostgreSQL concurrent commits share one WAL
+# flush, so more stores in flight is more stores per second (the pool has room for them).
+ACCEPT_THREADS = 16
 PRUNE_EVERY = timedelta(minutes=10)
 
 
@@ -59,6 +66,11 @@ class InboxWorker:
         # called after a round that handled something (the outbox sender's wake-up)
         self.on_handled: list[Callable[[], None]] = []
         self._pruned_at: datetime | None = None
+        self._accepting = ThreadPoolExecutor(ACCEPT_THREADS, thread_name_prefix="inbox-accept")
+
+    def close(self) -> None:
+        """Let the accept threads go (after the HTTP server stopped taking requests)."""
+        self._accepting.shutdown(wait=False)
 
     def register(self, channel: str, handler: Handler) -> None:
         self.handlers[channel] = handler
@@ -67,7 +79,8 @@ class InboxWorker:
         """Store one event (committed when this returns); False when it was stored before.
         A database error propagates: the caller must then not tell the platform it has it."""
 
-        fresh = bool(await asyncio.to_thread(committed, self.db, inbox.accept, channel, event_id, chat_key, payload, self.clock()))
+        store = functools.partial(committed, self.db, inbox.accept, channel, event_id, chat_key, payload, self.clock())
+        fresh = bool(await asyncio.get_running_loop().run_in_executor(self._accepting, store))
         if fresh:
             self.wake.set()
         else:

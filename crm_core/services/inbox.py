@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from crm_core.enums import InboxStatus
@@ -40,27 +40,25 @@ QUEUE = DurableQueue(
 def accept(
     uow: UnitOfWork, channel: str, event_id: str, chat_key: str, payload: dict[str, Any], now: datetime
 ) -> bool:
-    """Store the event, due at once; False when it was stored before."""
-    known = uow.session.scalar(
-        select(InboxEvent.id).where(InboxEvent.channel == channel, InboxEvent.event_id == event_id)
-    )
-    if known is not None:
-        return False
-    try:
-        with uow.session.begin_nested():
-            uow.session.add(
-                InboxEvent(
-                    channel=channel,
-                    event_id=event_id,
-                    chat_key=chat_key[:200],
-                    payload=payload,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            )
-    except IntegrityError:  # stored by another process a moment ago
-        return False
-    return True
+    """Store the event, due at once; False when it was stored before. One statement
+    (`INSERT … ON CONFLICT DO NOTHING RETURNING id`): a platform's ack waits for it, and a
+    retry racing the first delivery in another process is the same no-op."""
+    values = {
+        "channel": channel,
+        "event_id": event_id,
+        "chat_key": chat_key[:200],
+        "payload": payload,
+        "status": InboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    insert = _INSERTS[uow.session.get_bind().dialect.name]
+    statement = insert(InboxEvent).values(values).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    return uow.session.execute(statement.returning(InboxEvent.id)).scalar() is not None
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def claim(uow: UnitOfWork, now: datetime, limit: int = 50, channels: Sequence[str] | None = None) -> list[InboxEvent]:

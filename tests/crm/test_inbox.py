@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.inbox import InboxWorker
 from crm_core.enums import InboxStatus
@@ -137,3 +137,23 @@ async def test_handled_events_are_pruned_after_a_day_and_pending_ones_never(db: 
     clock[0] += timedelta(minutes=5)
     await worker.prune_if_due()
     assert [e for e, _, _ in statuses(db)] == ["waiting"]
+
+
+def test_storing_an_event_is_one_statement_and_a_retry_is_one_too(db: Database, now: datetime) -> None:
+    """A platform's ack waits for the store: one INSERT (a retried event: the same INSERT,
+    which stores nothing), no read before it, no savepoint."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(2):
+            with db.unit_of_work() as uow:
+                fresh = inbox.accept(uow, "slack", "Ev1", "D1", {"chat": "D1"}, now)
+                uow.commit()
+            statements.append(f"fresh={fresh}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert statements == ["INSERT", "fresh=True", "INSERT", "fresh=False"]
