@@ -272,7 +272,7 @@ async def test_typing_an_email_creates_a_linked_contact(
     assert sent(tg)[-1]["reply_markup"] == {"remove_keyboard": True}
 
 
-async def test_typing_the_email_of_an_existing_account_asks_for_the_phone_instead(
+async def test_typing_the_email_of_an_existing_account_is_answered_as_any_address_and_gets_none_of_it(
     tg: FakeTelegram, http: httpx.AsyncClient, adapter: TelegramAdapter, db: Database
 ) -> None:
     with db.unit_of_work() as uow:
@@ -280,10 +280,12 @@ async def test_typing_the_email_of_an_existing_account_asks_for_the_phone_instea
         uow.commit()
     await say(tg, http, adapter, db, tg.text(MALLORY, "jane@example.com"))
 
+    # what anyone typing an address no one has hears: nothing tells Mallory that it is known
     [message] = sent(tg)
-    assert "share your phone number" in message["text"]
-    assert message["reply_markup"]["keyboard"] == [[{"text": SHARE_PHONE_LABEL, "request_contact": True}]]
-    assert contacts(db) == [("Jane Doe", None, "jane@example.com", None)]
+    assert message["text"] == "Thanks, Mallory — you're set up. How can we help?"
+    assert message["reply_markup"] == {"remove_keyboard": True}
+    # a record of her own, without the address; Jane's is untouched
+    assert contacts(db) == [("Jane Doe", None, "jane@example.com", None), ("Mallory Mole", None, None, MALLORY.id)]
 
 
 # -- staff, text round trip, buttons ---------------------------------------------------------------
