@@ -7,17 +7,25 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.fakes.fake_telegram import SECRET_HEADER, TgUser
-from tests.process.conftest import WEBHOOK_SECRET, Servers, TimedTelegram, eventually
+from tests.process.conftest import (
+    WEBHOOK_SECRET,
+    Servers,
+    TimedTelegram,
+    eventually,
+    needs_postgres,
+)
 
 JANE = TgUser(5550001, "Jane", "Doe")
 
 
+@pytest.mark.parametrize("database", ["sqlite_url", pytest.param("postgres_url", marks=needs_postgres)], ids=["sqlite", "postgres"])
 async def test_junk_updates_get_400_and_the_same_connection_then_carries_an_update_that_is_answered(
-    tg: TimedTelegram, sqlite_url: str, servers: Servers
+    tg: TimedTelegram, servers: Servers, database: str, request: pytest.FixtureRequest
 ) -> None:
-    server = await servers.start(sqlite_url, telegram=tg)
+    server = await servers.start(request.getfixturevalue(database), telegram=tg)
     hello = tg.text(JANE, "/start")
     junk = {
         "update_id of 200 digits": json.dumps({**tg.text(JANE, "hi"), "update_id": int("9" * 200)}).encode(),
