@@ -3,7 +3,10 @@ calls `TelegramSender.send`), through python-telegram-bot.
 
 In: the webhook route (secret token checked, 403 otherwise) or the poller stores each update
 in the inbox and only then answers 200 or confirms the offset; the inbox worker hands it
-back to `handle`, which runs it through the Application's handlers:
+back to `handle`, which runs it through the Application's handlers. What Telegram never
+sends (not UTF-8 or JSON, nested too deep, an update_id out of range, numbers past 64 bits,
+no Update for PTB) is never stored: the webhook answers 400, the poller skips and confirms
+it, each with one log line.
 
     update ─┬─ not a private chat ............ gateway.notice (one polite note)
             ├─ button pressed ................ answerCallbackQuery, then its data as text
@@ -27,6 +30,7 @@ import contextvars
 import hmac
 import json
 import logging
+import math
 import os
 import traceback
 import warnings
@@ -61,7 +65,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.inbox import InboxWorker
 from bot.ports import PermanentError, RetryAfter, TransientError
@@ -109,6 +113,9 @@ MAX_CALLBACK_DATA = 64  # bytes
 MAX_BUTTONS = 100
 MAX_CAPTION = 1024
 MAX_UPDATE_BYTES = 1_000_000
+MAX_UPDATE_ID = 2**31 - 1  # update ids are positive and fit in 32 bits (Bot API)
+POLL_READ_MARGIN_S = 10  # how much longer than the long poll's timeout an answer may take
+MAX_DEPTH = 32  # an update nests a dozen levels at most (a button in a keyboard in a reply)
 # set by `handle` while it processes one update: the error handler records failures here,
 # so that the inbox tries the update again later
 _FAILURES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("telegram_failures", default=None)
@@ -217,15 +224,17 @@ class TelegramAdapter:
             return Response(status_code=403)
         body = await _read_at_most(request, MAX_UPDATE_BYTES)
         if body is None:
+            log.warning("telegram webhook refused: body over %d bytes", MAX_UPDATE_BYTES)
             return Response(status_code=413)
         try:
-            data = json.loads(body)
-            update_id = int(data["update_id"])
-        except (ValueError, KeyError, TypeError) as error:  # not an update: Telegram never sends this
-            log.warning("telegram webhook: unreadable update error=%s", type(error).__name__)
+            # parsing a megabyte (or failing on one nested a thousand deep) is CPU work: off
+            # the event loop
+            data, update = await asyncio.to_thread(read_update, body, self.application.bot)
+        except UnreadableUpdate as error:  # Telegram never sends this; a 4xx is not retried
+            log.warning("telegram webhook refused: unreadable update reason=%s", error)
             return Response(status_code=400)
         # a database error here propagates (500): Telegram then delivers the update again
-        await self.inbox.accept(CHANNEL, str(update_id), _chat_key(data), data)
+        await self.inbox.accept(CHANNEL, str(update.update_id), _chat_key(update), data)
         return Response(status_code=200)
 
     async def _poll(self) -> None:
@@ -236,16 +245,30 @@ class TelegramAdapter:
         pause = 1.0
         with contextlib.suppress(tg_error.TelegramError):
             await bot.delete_webhook()  # polling and a webhook exclude each other
+        # do_api_request("getUpdates") is meant: the raw updates (see below)
+        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
         log.info("telegram long polling started")
         while True:
             try:
-                updates = await bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
-                )
-                for update in updates:
-                    data = update.to_dict()
-                    await self.inbox.accept(CHANNEL, str(update.update_id), _chat_key(data), data)
+                # the raw updates, not Bot.get_updates: one malformed update would fail the
+                # whole batch there (logged with its content), again on every call
+                asked = {"offset": offset, "timeout": self.poll_timeout, "allowed_updates": list(ALLOWED_UPDATES)}
+                batch = await bot.do_api_request("getUpdates", asked, read_timeout=self.poll_timeout + POLL_READ_MARGIN_S)
+                before = offset
+                for data in batch if isinstance(batch, list) else [batch]:
+                    try:
+                        update = await asyncio.to_thread(update_from, data, bot)
+                    except UnreadableUpdate as error:  # Telegram never sends this: skipped, confirmed
+                        skipped = _update_id(data)
+                        log.warning("telegram polling: unreadable update skipped update=%s reason=%s", skipped, error)
+                        offset = offset if skipped is None else skipped + 1
+                        continue
+                    await self.inbox.accept(CHANNEL, str(update.update_id), _chat_key(update), data)
                     offset = update.update_id + 1
+                if batch and offset == before:  # nothing could be confirmed: not again at once
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 30.0)
+                    continue
                 pause = 1.0
             except asyncio.CancelledError:
                 raise
@@ -259,7 +282,11 @@ class TelegramAdapter:
     async def handle(self, payload: dict[str, Any]) -> None:
         """One stored update, through the Application's handlers (the inbox worker calls
         this). A handler that failed raises here, so the inbox tries again later."""
-        update = Update.de_json(payload, self.application.bot)
+        try:
+            update = update_from(payload, self.application.bot)
+        except UnreadableUpdate as error:  # stored before updates were checked on the way in
+            log.warning("telegram stored update unreadable, skipped update=%s reason=%s", _update_id(payload), error)
+            return
         failures: list[str] = []
         token = _FAILURES.set(failures)
         try:
@@ -394,17 +421,88 @@ class UpdateFailed(Exception):
     """A handler failed on an update (its error class is the message); nothing was committed."""
 
 
-def _chat_key(data: dict[str, Any]) -> str:
-    """The conversation an update belongs to (its chat), so that one chat's updates are
-    handled one at a time and in order."""
-    for kind in ("message", "edited_message", "channel_post", "callback_query"):
-        part = data.get(kind)
-        if isinstance(part, dict):
-            message = part.get("message", part) if kind == "callback_query" else part
-            chat = (message.get("chat") or {}).get("id") or (part.get("from") or {}).get("id")
-            if chat is not None:
-                return str(chat)
-    return f"update:{data.get('update_id')}"
+def _chat_key(update: Update) -> str:
+    """The conversation an update belongs to (its chat, else its user), so that one chat's
+    updates are handled one at a time and in order."""
+    if update.effective_chat is not None:
+        return str(update.effective_chat.id)
+    if update.effective_user is not None:
+        return str(update.effective_user.id)
+    return f"update:{update.update_id}"
+
+
+# -- what Telegram would send ---------------------------------------------------------------
+
+
+class UnreadableUpdate(ValueError):
+    """Not an update Telegram would send; the message says why (never what it contained)."""
+
+
+def read_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
+    """A webhook body: the update as JSON data and as PTB's Update. UnreadableUpdate when it is
+    no UTF-8, no JSON (a number past Python's digit limit, NaN), nested too deep to parse or
+    no update (`update_from`)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableUpdate("not UTF-8") from None
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise UnreadableUpdate("nested too deep") from None
+    except ValueError:
+        raise UnreadableUpdate("not JSON") from None
+    return data, update_from(data, bot)
+
+
+def update_from(data: object, bot: Bot) -> Update:
+    """PTB's Update of JSON data that is one as Telegram sends it: an object with an update_id
+    in Telegram's range, nested at most MAX_DEPTH deep, with 64-bit integers, finite numbers
+    and strings that are Unicode text. UnreadableUpdate otherwise."""
+    if not isinstance(data, dict):
+        raise UnreadableUpdate("not an object")
+    if _update_id(data) is None:
+        raise UnreadableUpdate("no update_id in range")
+    _check_values(data)
+    try:
+        return Update.de_json(data, bot)
+    except Exception:  # noqa: BLE001  (PTB raises KeyError, TypeError, AttributeError ... on junk)
+        raise UnreadableUpdate("not an update") from None
+
+
+def _update_id(data: object) -> int | None:
+    """The update's id when it is one Telegram could have given (a positive 32-bit integer)."""
+    value = data.get("update_id") if isinstance(data, dict) else None
+    return value if type(value) is int and 0 <= value <= MAX_UPDATE_ID else None
+
+
+def _check_values(data: dict[str, Any]) -> None:
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise UnreadableUpdate("nested too deep")
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise UnreadableUpdate("nested too deep")
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate, written as an escape in the JSON
+                raise UnreadableUpdate("not Unicode text") from None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not -(2**63) <= value < 2**63:
+                raise UnreadableUpdate("number out of range")
+        elif isinstance(value, float) and not math.isfinite(value):  # 1e999
+            raise UnreadableUpdate("number out of range")
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is no JSON")
 
 
 def _message_and_user(update: Update) -> tuple[Message | None, User | None]:

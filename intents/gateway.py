@@ -24,9 +24,6 @@ from intents.messages import AnyReply, AskContact, ContactLinked, Destination, I
 FLOOD_LIMIT = 20  # messages per user per FLOOD_WINDOW_S, per process
 FLOOD_WINDOW_S = 60.0
 SLOW_DOWN = "You're sending messages faster than I can handle. Please wait a minute; messages sent meanwhile were not processed."
-TAKEN_ADDRESS = (
-    "That address belongs to an account already. To prove it's yours, share your phone number with the button below."
-)
 LINK_PROMPT = (
     "Welcome! To link this chat to your customer account, share your phone number with the "
     "button below, or type your e-mail address."
@@ -135,13 +132,11 @@ class Gateway:
         if not words:
             return [AskContact(LINK_PROMPT)]
         try:
+            # a new contact whether the address is known or not, and the same words: a typed
+            # address proves nothing, and the answer must not tell a stranger it is known
             linked = identity.link_customer_by_email(uow, Channel.TELEGRAM, account.id, words[0], account.name)
         except InvalidInput as error:
             return [Text(str(error)), AskContact(LINK_PROMPT)]
-        if linked is None:
-            # a typed address proves nothing: an existing account is linked only through the
-            # phone number Telegram itself vouches for
-            return [AskContact(TAKEN_ADDRESS)]
         return [ContactLinked(_welcome(linked))]
 
 

@@ -7,7 +7,8 @@ Every adapter (Slack, Telegram, the console) asks `Identity.who`; nothing else d
 someone is. A Slack account whose profile e-mail (which Slack vouches for) is a staff
 user's is linked on first contact. Customers are linked by the Telegram contact button or,
 on the console, by the phone an admin gives (`link_customer`); a typed e-mail only makes a
-new contact (`link_customer_by_email`).
+new contact, with the same answer whether a contact has that address or not
+(`link_customer_by_email`).
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ writes the platform id onto the row, audited, in the caller's unit of work:
 - staff by a Slack profile's e-mail (Slack vouches for it);
 - a customer by a phone Telegram vouches for (the share-contact button) or given on the
   console by an admin: the contact with that number, or a new one;
-- a customer by a typed e-mail only as a new contact: an address proves nothing, so an
-  existing contact with it is never linked that way.
+- a customer by a typed e-mail only as a new contact, whether the address is known or not:
+  an address proves nothing, so an existing contact with it is never linked that way, and
+  nothing tells the typist whether it is known (docs/decisions: no e-mail oracle).
 """
 
 from __future__ import annotations
@@ -75,23 +76,39 @@ class Linked:
 
 
 def link_customer_by_phone(uow: UnitOfWork, platform: Channel, account: str, phone: str, name: str) -> Linked:
-    """A vouched-for phone: the contact with that number (the oldest), or a new one; the
-    account is linked to it. InvalidInput when the phone is not a phone number."""
+    """A vouched-for phone: the contact with that number (the oldest) is linked to the account;
+    when no one has it, the account's own contact (one made from a typed e-mail) takes it,
+    else a new contact is made. A contact the account was linked to before gives the link up:
+    the verified number wins. InvalidInput when the phone is not a phone number."""
     e164 = clean_phone(phone)
     contact = _by_phone(uow, e164)
+    current = customer_on(uow, platform, account)
+    if contact is None and current is not None:
+        before = snapshot(current, {"phone"})
+        current.phone = e164
+        uow.updated(current, before)
+        return Linked(current, False)
     if contact is None:
         return Linked(_created(uow, platform, account, name, phone=e164), True)
+    if current is not None and current.id != contact.id:
+        _unlink(uow, current)
     _link(uow, contact, platform, account)
     return Linked(contact, False)
 
 
-def link_customer_by_email(uow: UnitOfWork, platform: Channel, account: str, email: str, name: str) -> Linked | None:
-    """A typed e-mail makes a new contact linked to the account; None when a contact has that
-    address already (proving it is theirs takes the phone). InvalidInput when malformed."""
+def link_customer_by_email(uow: UnitOfWork, platform: Channel, account: str, email: str, name: str) -> Linked:
+    """A typed e-mail makes a new contact linked to the account, whether a contact has that
+    address or not: an address proves nothing, and what happens must not tell which (no
+    oracle for strangers). A known address stays with the contacts that have it only: the new
+    contact is made without it, and the claim is recorded in the audit log as a refused link
+    on each of them (staff see it; a shared phone links the real record). InvalidInput when
+    malformed."""
     email = clean_email(email)
-    if customers.contacts_by_email(uow, email):
-        return None
-    return Linked(_created(uow, platform, account, name, email=email), True)
+    known = customers.contacts_by_email(uow, email)
+    for contact in known:
+        asked = {"telegram_id": int(account)} if platform is Channel.TELEGRAM else {"account": f"{platform.value}:{account}"}
+        uow.refused(contact, {key: getattr(contact, key, None) for key in asked}, asked)
+    return Linked(_created(uow, platform, account, name, **({} if known else {"email": email})), True)
 
 
 def _by_phone(uow: UnitOfWork, e164: str) -> Contact | None:
@@ -101,6 +118,13 @@ def _by_phone(uow: UnitOfWork, e164: str) -> Contact | None:
 def _created(uow: UnitOfWork, platform: Channel, account: str, name: str, **fields: str) -> Contact:
     telegram = {"telegram_id": int(account)} if platform is Channel.TELEGRAM else {}
     return customers.create_contact(uow, name or f"{platform.value.capitalize()} customer", **fields, **telegram)  # type: ignore[arg-type]
+
+
+def _unlink(uow: UnitOfWork, contact: Contact) -> None:
+    before = snapshot(contact, {"telegram_id"})
+    contact.telegram_id = None
+    uow.updated(contact, before)
+    uow.session.flush()  # before another row takes the id (it is unique)
 
 
 def _link(uow: UnitOfWork, contact: Contact, platform: Channel, account: str) -> None:

@@ -272,7 +272,7 @@ async def test_typing_an_email_creates_a_linked_contact(
     assert sent(tg)[-1]["reply_markup"] == {"remove_keyboard": True}
 
 
-async def test_typing_the_email_of_an_existing_account_asks_for_the_phone_instead(
+async def test_typing_the_email_of_an_existing_account_is_answered_as_any_address_and_gets_none_of_it(
     tg: FakeTelegram, http: httpx.AsyncClient, adapter: TelegramAdapter, db: Database
 ) -> None:
     with db.unit_of_work() as uow:
@@ -280,10 +280,12 @@ async def test_typing_the_email_of_an_existing_account_asks_for_the_phone_instea
         uow.commit()
     await say(tg, http, adapter, db, tg.text(MALLORY, "jane@example.com"))
 
+    # what anyone typing an address no one has hears: nothing tells Mallory that it is known
     [message] = sent(tg)
-    assert "share your phone number" in message["text"]
-    assert message["reply_markup"]["keyboard"] == [[{"text": SHARE_PHONE_LABEL, "request_contact": True}]]
-    assert contacts(db) == [("Jane Doe", None, "jane@example.com", None)]
+    assert message["text"] == "Thanks, Mallory — you're set up. How can we help?"
+    assert message["reply_markup"] == {"remove_keyboard": True}
+    # a record of her own, without the address; Jane's is untouched
+    assert contacts(db) == [("Jane Doe", None, "jane@example.com", None), ("Mallory Mole", None, None, MALLORY.id)]
 
 
 # -- staff, text round trip, buttons ---------------------------------------------------------------
@@ -583,13 +585,52 @@ async def test_a_webhook_body_over_a_megabyte_is_refused_unread_and_nothing_is_s
     assert inbox_count(db) == 0 and await handle(adapter) == 0
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"message": {"text": "hi"}}'], ids=["not-json", "not-an-object", "no-update-id"])
-async def test_a_webhook_body_that_is_no_update_is_refused_and_nothing_is_stored(
-    http: httpx.AsyncClient, adapter: TelegramAdapter, db: Database, body: bytes
+def _with(update: dict[str, Any], path: str, value: Any) -> bytes:
+    """`update` as JSON with the field at `path` ("message.chat.id") set to `value`."""
+    *parents, last = path.split(".")
+    part = update
+    for key in parents:
+        part = part[key]
+    part[last] = value
+    return json.dumps(update).encode()
+
+
+# what Telegram never sends, all with the right secret (the update's id is not the point)
+NO_UPDATES: dict[str, Callable[[FakeTelegram], bytes]] = {
+    "not-json": lambda tg: b"{not json",
+    "not-an-object": lambda tg: b"[1, 2]",
+    "no-update-id": lambda tg: b'{"message": {"text": "hi"}}',
+    "update-id-200-digits": lambda tg: _with(tg.text(JANE, "hi"), "update_id", int("9" * 200)),
+    "update-id-5000-digits": lambda tg: b'{"update_id": ' + b"9" * 5000 + b"}",  # past Python's int digit limit
+    "update-id-negative": lambda tg: _with(tg.text(JANE, "hi"), "update_id", -5),
+    "update-id-a-string": lambda tg: _with(tg.text(JANE, "hi"), "update_id", "100000001"),
+    "update-id-a-float": lambda tg: _with(tg.text(JANE, "hi"), "update_id", 1.5),
+    "update-id-true": lambda tg: _with(tg.text(JANE, "hi"), "update_id", True),
+    "update-id-nan": lambda tg: b'{"update_id": NaN}',
+    "nested-100000-deep": lambda tg: b'{"update_id": 5, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "nested-40-deep": lambda tg: _with(tg.text(JANE, "hi"), "message.x", json.loads("[" * 40 + "]" * 40)),
+    "chat-id-past-64-bits": lambda tg: _with(tg.text(JANE, "hi"), "message.chat.id", 2**64),
+    "not-utf-8": lambda tg: json.dumps(tg.text(JANE, "hi")).encode().replace(b'"hi"', b'"h\xff"'),
+    "utf-16": lambda tg: json.dumps(tg.text(JANE, "hi")).encode("utf-16"),
+    "lone-surrogate": lambda tg: json.dumps(tg.text(JANE, "hi")).encode().replace(b'"hi"', b'"\\ud800"'),
+    "message-a-number": lambda tg: _with(tg.text(JANE, "hi"), "message", 5),
+    "message-without-date": lambda tg: _with(tg.text(JANE, "hi"), "message", {"chat": 5}),
+}
+
+
+@pytest.mark.parametrize("junk", list(NO_UPDATES.values()), ids=list(NO_UPDATES))
+async def test_a_webhook_body_that_is_no_update_is_refused_with_one_line_and_nothing_is_stored(
+    tg: FakeTelegram, http: httpx.AsyncClient, adapter: TelegramAdapter, db: Database, caplog: pytest.LogCaptureFixture,
+    junk: Callable[[FakeTelegram], bytes],
 ) -> None:
     headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
-    response = await http.post(WEBHOOK_URL, content=body, headers=headers)
+    caplog.set_level(logging.INFO)
+    response = await http.post(WEBHOOK_URL, content=junk(tg), headers=headers)
+
     assert response.status_code == 400
+    [line] = [r for r in caplog.records if r.name != "httpx"]  # httpx: the test's own client
+    assert line.getMessage().startswith("telegram webhook refused: unreadable update reason=")
+    assert line.exc_info is None and "Traceback" not in caplog.text
     assert inbox_count(db) == 0 and await handle(adapter) == 0
 
 
@@ -678,6 +719,46 @@ async def test_polling_stops_promptly_and_an_update_handed_out_twice_is_stored_o
         assert await handle(again) == 1
         await deliver(db, again)
     assert [m["text"] for m in sent(tg)] == [LINK_PROMPT]
+
+
+@pytest.mark.usefixtures("jane_linked")
+async def test_polling_skips_and_confirms_an_unreadable_update_and_goes_on_with_the_next(
+    tg: FakeTelegram, gateway: Gateway, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    not_a_message = {"update_id": tg.text(JANE, "x")["update_id"], "message": 5}
+    huge_chat = tg.text(JANE, "x")
+    huge_chat["message"]["chat"]["id"] = 10**200
+    hello = tg.text(JANE, "hello")
+    tg.queue(not_a_message, huge_chat, hello)
+    caplog.set_level(logging.INFO, logger="bot.telegram")
+    adapter = _adapter(tg, gateway, db, webhook=False, poll_timeout=5)
+    async with running(adapter):
+        await adapter.start_polling()
+        await eventually(lambda: tg.confirmed == [not_a_message["update_id"], huge_chat["update_id"], hello["update_id"]])
+        assert await handle(adapter) == 1
+        await deliver(db, adapter)
+
+    assert inbox_count(db) == 1
+    assert [m["text"] for m in sent(tg)] == ["Hi Jane! How can we help?"]
+    skipped = [r.getMessage() for r in caplog.records if "unreadable" in r.getMessage()]
+    assert skipped == [
+        f"telegram polling: unreadable update skipped update={not_a_message['update_id']} reason=not an update",
+        f"telegram polling: unreadable update skipped update={huge_chat['update_id']} reason=number out of range",
+    ]
+    assert "Traceback" not in caplog.text and "polling failed" not in caplog.text
+
+
+async def test_a_stored_update_that_is_no_update_is_skipped_once_not_retried(
+    adapter: TelegramAdapter, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    # stored by a version that did not check updates on the way in
+    await adapter.inbox.accept("telegram", "100000001", "5550001", {"update_id": 100000001, "message": 5})
+    caplog.set_level(logging.INFO, logger="bot")
+
+    assert await handle(adapter) == 1
+    assert inbox_status(db) == [InboxStatus.DONE]
+    [line] = [r.getMessage() for r in caplog.records]
+    assert line == "telegram stored update unreadable, skipped update=100000001 reason=not an update"
 
 
 # -- logs -----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from crm_core.clock import ManualClock
 from crm_core.enums import AuditAction
 from crm_core.models import AuditEntry, Contact, OutboxMessage
-from crm_core.services import users
+from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
 from intents.gateway import FloodGuard, Gateway
@@ -80,20 +80,78 @@ def test_a_customer_links_by_shared_phone_or_email_and_never_reaches_staff_featu
     with db.unit_of_work() as uow:
         lena = uow.session.scalars(select(Contact)).one()
         assert (lena.name, lena.phone, lena.telegram_id) == ("Lena Krüger", "+4915112345678", 555)
-    # another Telegram user typing an existing customer's e-mail does not get her account
-    with db.unit_of_work() as uow:
-        uow.session.scalars(select(Contact)).one().email = "lena@example.com"
-        uow.commit()
     other = Destination("telegram", "777")
     gateway.converse(msg("hello", user="777", event="5", channel="telegram"), Account("telegram", "777", "X"), other)
-    gateway.converse(msg("it's lena@example.com", user="777", event="6", channel="telegram"), Account("telegram", "777", "X"), other)
-    assert outbox_texts(db)[-2].startswith("Welcome! To link this chat")
-    assert "share your phone number" in outbox_texts(db)[-1]
+    assert outbox_texts(db)[-1].startswith("Welcome! To link this chat")
     gateway.converse(msg("mo@example.com", user="777", event="7", channel="telegram"), Account("telegram", "777", "Mo Salah"), other)
     assert outbox_texts(db)[-1] == "Thanks, Mo — you're set up. How can we help?"
     with db.unit_of_work() as uow:
-        linked = {c.email: c.telegram_id for c in uow.session.scalars(select(Contact))}
-    assert linked == {"lena@example.com": 555, "mo@example.com": 777}
+        linked = {c.name: (c.email, c.telegram_id) for c in uow.session.scalars(select(Contact))}
+    assert linked == {"Lena Krüger": (None, 555), "Mo Salah": ("mo@example.com", 777)}
+
+
+def outbox_payloads(db: Database, chat: str) -> list[dict[str, object]]:
+    with db.unit_of_work() as uow:
+        return [dict(r.payload) for r in uow.session.scalars(select(OutboxMessage).where(OutboxMessage.chat == chat).order_by(OutboxMessage.id))]
+
+
+def test_a_typed_email_is_answered_alike_whether_a_customer_has_it_or_not_and_links_no_one_elses_record(
+    db: Database, dialogue: Dialogue
+) -> None:
+    with db.unit_of_work() as uow:
+        lena = customers.create_contact(uow, "Lena Krüger", email="lena@example.com", telegram_id=555)
+        uow.commit()
+        lena_id = lena.id
+    gateway = Gateway(db, dialogue, Identity(db))
+    # two strangers of the same name: one types Lena's address, the other one no one has
+    for user, address in (("777", "it's lena@example.com"), ("888", "it's sam@example.com")):
+        gateway.converse(msg(address, user=user, event=f"E{user}", channel="telegram"), Account("telegram", user, "Sam Smith"), Destination("telegram", user))
+
+    assert outbox_payloads(db, "777") == outbox_payloads(db, "888")  # the same words, the same kind of reply
+    assert outbox_texts(db) == ["Thanks, Sam — you're set up. How can we help?"] * 2
+    identity = Identity(db)
+    assert identity.who(Account("telegram", "777")).kind is identity.who(Account("telegram", "888")).kind is Kind.CUSTOMER
+    with db.unit_of_work() as uow:
+        rows = {c.id: (c.name, c.email, c.telegram_id) for c in uow.session.scalars(select(Contact))}
+        refused = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == AuditAction.REFUSED)).one()
+        claim = (refused.entity, refused.entity_id, refused.before, refused.after)
+    # Lena's record is hers alone: still linked to her chat, the only one with her address
+    assert sorted(rows.values(), key=str) == sorted(
+        [("Lena Krüger", "lena@example.com", 555), ("Sam Smith", None, 777), ("Sam Smith", "sam@example.com", 888)], key=str
+    )
+    # staff can see who claimed the address (the audit log), to link them by hand if it is her
+    assert claim == ("contact", lena_id, {"telegram_id": 555}, {"telegram_id": 777})
+
+
+def test_a_customer_linked_by_email_who_shares_their_phone_is_moved_to_the_record_with_that_phone(
+    db: Database, dialogue: Dialogue
+) -> None:
+    with db.unit_of_work() as uow:
+        customers.create_contact(uow, "Lena Krüger", email="lena@example.com", phone="+4915112345678")
+        uow.commit()
+    gateway = Gateway(db, dialogue, Identity(db))
+    lena, chat = Account("telegram", "555", "Lena K"), Destination("telegram", "555")
+    gateway.converse(msg("lena@example.com", user="555", event="1", channel="telegram"), lena, chat)
+    gateway.share_contact(msg("", user="555", event="2", channel="telegram"), lena, chat, "+4915112345678")
+
+    assert outbox_texts(db)[-1] == "Thanks, Lena — this chat is now linked to your account. How can we help?"
+    with db.unit_of_work() as uow:
+        rows = [(c.name, c.email, c.phone, c.telegram_id) for c in uow.session.scalars(select(Contact).order_by(Contact.id))]
+    assert rows == [("Lena Krüger", "lena@example.com", "+4915112345678", 555), ("Lena K", None, None, None)]
+
+
+def test_a_customer_linked_by_email_who_shares_a_phone_no_one_has_gets_it_on_their_record(
+    db: Database, dialogue: Dialogue
+) -> None:
+    gateway = Gateway(db, dialogue, Identity(db))
+    mo, chat = Account("telegram", "777", "Mo Salah"), Destination("telegram", "777")
+    gateway.converse(msg("mo@example.com", user="777", event="1", channel="telegram"), mo, chat)
+    gateway.share_contact(msg("", user="777", event="2", channel="telegram"), mo, chat, "+4915112345678")
+
+    with db.unit_of_work() as uow:
+        rows = [(c.name, c.email, c.phone, c.telegram_id) for c in uow.session.scalars(select(Contact))]
+    assert rows == [("Mo Salah", "mo@example.com", "+4915112345678", 777)]
+    assert outbox_texts(db)[-1] == "Thanks, Mo — this chat is now linked to your account. How can we help?"
 
 
 def test_a_second_slack_account_with_a_staff_email_takes_nobody_over(db: Database, dialogue: Dialogue) -> None:
