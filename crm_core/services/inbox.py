@@ -1,6 +1,7 @@
 """The inbox: incoming platform events stored before the platform is answered, handled after.
 
-    accept  one insert; False when the event was stored before (a retry or redelivery)
+    accept  one insert, every string in it cleaned (crm_core.cleaning.clean_text: no NUL,
+            no lone surrogate); False when the event was stored before (a retry or redelivery)
     claim   the oldest pending event of each conversation that is due, leased to the caller
     QUEUE   the rest of the durable queue (crm_core.services.queue): renew, complete, fail
             (backoff 2, 4, 8, 16 s, then FAILED), release, prune, latest, requeue
@@ -19,6 +20,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from crm_core.cleaning import clean_strings, clean_text
 from crm_core.enums import InboxStatus
 from crm_core.models import InboxEvent
 from crm_core.services.queue import DurableQueue
@@ -40,7 +42,8 @@ QUEUE = DurableQueue(
 def accept(
     uow: UnitOfWork, channel: str, event_id: str, chat_key: str, payload: dict[str, Any], now: datetime
 ) -> bool:
-    """Store the event, due at once; False when it was stored before."""
+    """Store the event, due at once, its strings cleaned; False when it was stored before."""
+    event_id, chat_key, payload = clean_text(event_id), clean_text(chat_key), clean_strings(payload)
     known = uow.session.scalar(
         select(InboxEvent.id).where(InboxEvent.channel == channel, InboxEvent.event_id == event_id)
     )

@@ -1,10 +1,11 @@
 """The inbox on SQLite and PostgreSQL: an event stored before the platform is answered is
-handled once, after a crash too; failures are retried, then given up; one conversation's
+handled once, after a crash too, its text cleaned; failures are retried, then given up; one conversation's
 events go one at a time and in order; handled events are pruned."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.inbox import InboxWorker
+from crm_core.clock import ManualClock
 from crm_core.enums import InboxStatus
 from crm_core.models import InboxEvent
 from crm_core.services import inbox
@@ -94,6 +96,15 @@ async def test_a_failing_event_is_retried_with_backoff_then_given_up_without_blo
     await worker.drain_once()
     assert recorder.handled == ["first", "second", "after"]
     assert statuses(db)[2:] == [("3", InboxStatus.FAILED, inbox.MAX_ATTEMPTS), ("4", InboxStatus.DONE, 1)]
+
+
+async def test_an_event_is_stored_with_its_text_cleaned(db: Database, now: datetime) -> None:
+    worker = InboxWorker(db, {"telegram": Recorder().handle}, clock=ManualClock(now))
+    update = json.loads('{"update_id": 9, "message": {"chat": {"id": 42}, "text": "about pri\\ud800cing\\u0000 \\ud83d\\ude4f"}}')
+    assert await worker.accept("telegram", "9", "42", update)
+    with db.unit_of_work() as uow:
+        stored = uow.session.scalars(select(InboxEvent.payload)).one()
+    assert stored == {"update_id": 9, "message": {"chat": {"id": 42}, "text": "about pricing 🙏"}}
 
 
 async def test_one_chat_goes_in_order_one_at_a_time_while_chats_interleave(db: Database, now: datetime) -> None:
