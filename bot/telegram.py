@@ -159,7 +159,7 @@ class TelegramAdapter:
         )
         self._poller: asyncio.Task[None] | None = None
         self._sender = TelegramSender(self.application.bot)
-        inbox.register(CHANNEL, self.handle)
+        inbox.register(CHANNEL, self.handle, self.given_up)
         self._add_handlers()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -268,6 +268,16 @@ class TelegramAdapter:
             _FAILURES.reset(token)
         if failures:
             raise UpdateFailed(failures[0])
+
+    async def given_up(self, payload: dict[str, Any]) -> None:
+        """A stored update whose last try failed (the inbox worker calls this): a person in a
+        private chat is told, once, that the message could not be processed."""
+        update = Update.de_json(payload, self.application.bot)
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or chat.type != "private" or user is None or user.is_bot:
+            return
+        incoming = IncomingMessage(CHANNEL, str(chat.id), str(user.id), "", event_id=str(update.update_id), received_at=self.clock())
+        await self._call(self.gateway.failed, incoming, _destination(chat.id))
 
     # -- handlers: translation only ---------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
+from dataclasses import replace
 
 from crm_core.clock import Clock
 from crm_core.enums import Channel
@@ -24,6 +25,7 @@ from intents.messages import AnyReply, AskContact, ContactLinked, Destination, I
 FLOOD_LIMIT = 20  # messages per user per FLOOD_WINDOW_S, per process
 FLOOD_WINDOW_S = 60.0
 SLOW_DOWN = "You're sending messages faster than I can handle. Please wait a minute; messages sent meanwhile were not processed."
+COULD_NOT_PROCESS = "Sorry, I could not process that message. Please try again, perhaps in other words."
 TAKEN_ADDRESS = (
     "That address belongs to an account already. To prove it's yours, share your phone number with the button below."
 )
@@ -110,6 +112,11 @@ class Gateway:
     def notice(self, message: IncomingMessage, reply_to: Destination, text: str) -> None:
         """A fixed answer (groups, unsupported content, strangers), once per message."""
         self._once(message, reply_to, lambda uow: [Text(text)])
+
+    def failed(self, message: IncomingMessage, reply_to: Destination) -> None:
+        """The message could not be handled, however often it was tried: the user is told so,
+        once (the answer has an event id of its own)."""
+        self.notice(replace(message, event_id=f"{message.event_id}/failed"), reply_to, COULD_NOT_PROCESS)
 
     # -- inside -------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The inbox on SQLite and PostgreSQL: an event stored before the platform is answered is
-handled once, after a crash too, its text cleaned; failures are retried, then given up; one conversation's
-events go one at a time and in order; handled events are pruned."""
+handled once, after a crash too, its text cleaned; failures are retried, then given up and
+the user told; one conversation's events go one at a time and in order; handled events are
+pruned."""
 
 from __future__ import annotations
 
@@ -70,32 +71,30 @@ async def test_an_event_stored_before_a_crash_is_handled_once_after_it(db: Datab
     assert statuses(db) == [("Ev1", InboxStatus.DONE, 1)]
 
 
-async def test_a_failing_event_is_retried_with_backoff_then_given_up_without_blocking_its_chat(
+async def test_a_failing_event_is_retried_with_backoff_then_given_up_and_the_user_told_once(
     db: Database, now: datetime
 ) -> None:
-    clock = [now]
-    recorder = Recorder()
-    worker = InboxWorker(db, {"telegram": recorder.handle}, clock=lambda: clock[0])
+    clock = ManualClock(now)
+    recorder, told = Recorder(), Recorder()
+    worker = InboxWorker(db, clock=clock)
+    worker.register("telegram", recorder.handle, given_up=told.handle)
     await worker.accept("telegram", "1", "42", {"chat": "42", "text": "first"})
-    await worker.accept("telegram", "2", "42", {"chat": "42", "text": "second"})
-
     recorder.fail_times = 1
-    assert await worker.drain_once() == 1  # "first" failed; "second" waits behind it
-    assert recorder.handled == []
+    assert await worker.drain_once() == 1  # failed
     assert await worker.drain_once() == 0  # not due yet (2 s backoff)
-    clock[0] += timedelta(seconds=3)
-    assert await worker.drain_once() == 2
-    assert recorder.handled == ["first", "second"]
+    clock.advance(3)
+    assert await worker.drain_once() == 1
+    assert recorder.handled == ["first"] and told.handled == []
 
     await worker.accept("telegram", "3", "42", {"chat": "42", "text": "poison"})
-    await worker.accept("telegram", "4", "42", {"chat": "42", "text": "after"})
     recorder.fail_times = inbox.MAX_ATTEMPTS
     for _ in range(inbox.MAX_ATTEMPTS):
         await worker.drain_once()
-        clock[0] += timedelta(minutes=6)
+        clock.advance(timedelta(minutes=6))
     await worker.drain_once()
-    assert recorder.handled == ["first", "second", "after"]
-    assert statuses(db)[2:] == [("3", InboxStatus.FAILED, inbox.MAX_ATTEMPTS), ("4", InboxStatus.DONE, 1)]
+    assert recorder.handled == ["first"]
+    assert told.handled == ["poison"]  # after the last try, once
+    assert statuses(db)[1:] == [("3", InboxStatus.FAILED, inbox.MAX_ATTEMPTS)]
 
 
 async def test_an_event_is_stored_with_its_text_cleaned(db: Database, now: datetime) -> None:

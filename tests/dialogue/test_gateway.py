@@ -10,7 +10,7 @@ from crm_core.models import AuditEntry, Contact, Interaction, OutboxMessage
 from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
-from intents.gateway import FloodGuard, Gateway
+from intents.gateway import COULD_NOT_PROCESS, FloodGuard, Gateway
 from intents.identity import Account, Identity, Kind
 from intents.messages import Destination, IncomingMessage
 from tests.dialogue.conftest import NOW
@@ -62,6 +62,13 @@ def test_a_flood_is_told_once_and_not_processed(db: Database, dialogue: Dialogue
     clock.advance(61)  # the window has passed: heard again
     gateway.converse(msg("thanks", event="E7"), SLACK_U1, DM)
     assert outbox_texts(db).count("You're welcome!") == 4
+
+
+def test_a_message_given_up_on_is_answered_once(db: Database, dialogue: Dialogue) -> None:
+    gateway = Gateway(db, dialogue, Identity(db))
+    gateway.failed(msg("called Acme Corp, all good", event="E1"), DM)
+    gateway.failed(msg("called Acme Corp, all good", event="E1"), DM)
+    assert outbox_texts(db) == [COULD_NOT_PROCESS]
 
 
 def test_what_the_dialogue_hears_and_the_crm_stores_is_clean_text(db: Database, dialogue: Dialogue) -> None:
