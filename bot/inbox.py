@@ -11,7 +11,8 @@ process on PostgreSQL) handles it. A handler that raises is retried with backoff
 gateway records each event id with its effect, so handling an event twice changes nothing.
 When its last try fails, the adapter's `given_up` tells the user once that the message could
 not be processed. Every process runs a worker; one conversation's events go one at a time,
-in order.
+in order, and one that failed waits out its backoff aside, not in front of the others
+(crm_core.services.inbox.claim).
 """
 
 from __future__ import annotations

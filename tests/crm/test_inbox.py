@@ -1,7 +1,7 @@
 """The inbox on SQLite and PostgreSQL: an event stored before the platform is answered is
 handled once, after a crash too, its text cleaned; failures are retried, then given up and
-the user told; one conversation's events go one at a time and in order; handled events are
-pruned."""
+the user told; one conversation's events go one at a time and in order, and one that failed
+waits out its backoff aside; handled events are pruned."""
 
 from __future__ import annotations
 
@@ -95,6 +95,58 @@ async def test_a_failing_event_is_retried_with_backoff_then_given_up_and_the_use
     assert recorder.handled == ["first"]
     assert told.handled == ["poison"]  # after the last try, once
     assert statuses(db)[1:] == [("3", InboxStatus.FAILED, inbox.MAX_ATTEMPTS)]
+
+
+async def test_a_failing_event_waits_out_its_backoff_aside_and_the_events_behind_it_go_at_once(
+    db: Database, now: datetime
+) -> None:
+    clock = ManualClock(now)
+    recorder = Recorder()
+    worker = InboxWorker(db, {"telegram": recorder.handle}, clock=clock)
+    for n, text in enumerate(("poison", "second", "third"), 1):
+        await worker.accept("telegram", str(n), "42", {"chat": "42", "text": text})
+    recorder.fail_times = 1
+    assert await worker.drain_once() == 3  # the clock stands still: no backoff waited
+    assert recorder.handled == ["second", "third"]  # in order, behind the failed one
+    clock.advance(2)
+    assert await worker.drain_once() == 1  # its retry, after its backoff
+    assert recorder.handled == ["second", "third", "poison"]
+    assert recorder.overlaps == 0
+
+
+async def test_an_event_due_again_waits_while_a_later_event_of_its_chat_is_being_handled(
+    db: Database, now: datetime
+) -> None:
+    clock = ManualClock(now)
+    worker = InboxWorker(db, {"telegram": Recorder().handle}, clock=clock)
+    await worker.accept("telegram", "1", "42", {"chat": "42", "text": "poison"})
+    await worker.accept("telegram", "2", "42", {"chat": "42", "text": "second"})
+    await worker.accept("telegram", "3", "7", {"chat": "7", "text": "other chat"})
+
+    def claim() -> list[str]:  # another process's claim, committed
+        with db.unit_of_work() as uow:
+            taken = [r.event_id for r in inbox.claim(uow, clock())]
+            uow.commit()
+            return taken
+
+    def done(event_id: str, failed: bool = False) -> None:
+        with db.unit_of_work() as uow:
+            row = uow.session.scalars(select(InboxEvent).where(InboxEvent.event_id == event_id)).one()
+            if failed:
+                inbox.QUEUE.fail(uow, row.id, clock(), "RuntimeError")
+            else:
+                inbox.QUEUE.complete(uow, row.id, clock())
+            uow.commit()
+
+    assert claim() == ["1", "3"]
+    done("1", failed=True)
+    done("3")
+    assert claim() == ["2"]  # "1" waits out its backoff aside
+    clock.advance(3)  # "1" is due again, but "2" is still in hand
+    assert claim() == []
+    clock.advance(4)  # "2"'s holder died: its lease (6 s) has run out
+    assert claim() == ["1"]  # the older one first, and alone
+    assert claim() == []
 
 
 async def test_an_event_is_stored_with_its_text_cleaned(db: Database, now: datetime) -> None:
