@@ -36,26 +36,35 @@ LINK_PROMPT = (
 
 
 class FloodGuard:
-    """At most `limit` messages per user in any `window_s`; the first one over gets told."""
+    """At most `limit` messages per user in any `window_s`; the first one over gets told. A
+    message is counted once, by its event id: handled again (the inbox retrying it after a
+    failure), it gets the verdict it got the first time."""
 
     def __init__(self, clock: Clock, limit: int = FLOOD_LIMIT, window_s: float = FLOOD_WINDOW_S) -> None:
         self.clock = clock
         self.limit = limit
         self.window_s = window_s
-        self._seen: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._seen: dict[tuple[str, str], deque[tuple[float, str | None]]] = defaultdict(deque)
+        self._verdicts: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         self._lock = threading.Lock()
 
-    def check(self, channel: str, user: str) -> str:
+    def check(self, channel: str, user: str, event_id: str | None = None) -> str:
         """"ok", "warn" (the first message over the limit) or "drop"."""
         now = self.clock.monotonic()
+        key = (channel, user)
         with self._lock:
-            times = self._seen[(channel, user)]
-            while times and times[0] <= now - self.window_s:
-                times.popleft()
-            times.append(now)
-            if len(times) <= self.limit:
-                return "ok"
-            return "warn" if len(times) == self.limit + 1 else "drop"
+            times, verdicts = self._seen[key], self._verdicts[key]
+            while times and times[0][0] <= now - self.window_s:
+                _, gone = times.popleft()
+                if gone is not None:
+                    verdicts.pop(gone, None)
+            if event_id is not None and event_id in verdicts:
+                return verdicts[event_id]
+            times.append((now, event_id))
+            verdict = "ok" if len(times) <= self.limit else "warn" if len(times) == self.limit + 1 else "drop"
+            if event_id is not None:
+                verdicts[event_id] = verdict
+            return verdict
 
 
 class Gateway:
@@ -121,7 +130,7 @@ class Gateway:
     # -- inside -------------------------------------------------------------------------------
 
     def _flooding(self, message: IncomingMessage, reply_to: Destination) -> bool:
-        verdict = self.flood.check(message.channel, message.user)
+        verdict = self.flood.check(message.channel, message.user, message.event_id)
         if verdict == "warn":
             self.notice(message, reply_to, SLOW_DOWN)
         return verdict != "ok"

@@ -64,6 +64,14 @@ def test_a_flood_is_told_once_and_not_processed(db: Database, dialogue: Dialogue
     assert outbox_texts(db).count("You're welcome!") == 4
 
 
+def test_a_message_handled_again_counts_once_against_the_flood_limit(clock: ManualClock) -> None:
+    flood = FloodGuard(clock, limit=3, window_s=60)
+    verdicts = [flood.check("slack", "U1", "E1") for _ in range(5)]  # one message, tried five times
+    verdicts += [flood.check("slack", "U1", f"E{n}") for n in (2, 3, 4)]
+    assert verdicts == ["ok"] * 7 + ["warn"]
+    assert flood.check("slack", "U1", "E4") == "warn"  # its notice is given again, not a drop
+
+
 def test_a_message_given_up_on_is_answered_once(db: Database, dialogue: Dialogue) -> None:
     gateway = Gateway(db, dialogue, Identity(db))
     gateway.failed(msg("called Acme Corp, all good", event="E1"), DM)
