@@ -9,7 +9,10 @@ So an event Slack or Telegram was told we have is never lost: a crash after the 
 leaves the row pending, and the next round (this process after a restart, or another
 process on PostgreSQL) handles it. A handler that raises is retried with backoff; the
 gateway records each event id with its effect, so handling an event twice changes nothing.
-Every process runs a worker; one conversation's events go one at a time, in order.
+When its last try fails, the adapter's `given_up` tells the user once that the message could
+not be processed. Every process runs a worker; one conversation's events go one at a time,
+in order, and one that failed waits out its backoff aside, not in front of the others
+(crm_core.services.inbox.claim).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class InboxWorker:
     ) -> None:
         self.db = db
         self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.given_up: dict[str, Handler] = {}
         self.clock = clock
         self.batch = batch
         self.wake = asyncio.Event()
@@ -72,8 +76,12 @@ class InboxWorker:
         """Let the accept threads go (after the HTTP server stopped taking requests)."""
         self._accepting.shutdown(wait=False)
 
-    def register(self, channel: str, handler: Handler) -> None:
+    def register(self, channel: str, handler: Handler, given_up: Handler | None = None) -> None:
+        """`handler` handles the channel's events; `given_up` is called with an event's payload
+        once its last try failed (to tell the user)."""
         self.handlers[channel] = handler
+        if given_up is not None:
+            self.given_up[channel] = given_up
 
     async def accept(self, channel: str, event_id: str, chat_key: str, payload: dict[str, Any]) -> bool:
         """Store one event (committed when this returns); False when it was stored before.
@@ -149,6 +157,17 @@ class InboxWorker:
             # the exception's text may quote user data: its type and frames only
             frames = "".join(traceback.format_tb(error.__traceback__))
             log.error("inbox event failed id=%s channel=%s error=%s\n%s", event.id, event.channel, type(error).__name__, frames)
-            await asyncio.to_thread(committed, self.db, inbox.QUEUE.fail, event.id, self.clock(), type(error).__name__)
+            status = await asyncio.to_thread(committed, self.db, inbox.QUEUE.fail, event.id, self.clock(), type(error).__name__)
+            if status == inbox.QUEUE.given_up:
+                await self._tell_given_up(event)
             return
         await asyncio.to_thread(committed, self.db, inbox.QUEUE.complete, event.id, self.clock())
+
+    async def _tell_given_up(self, event: _Event) -> None:
+        tell = self.given_up.get(event.channel)
+        if tell is None:
+            return
+        try:
+            await tell(event.payload)
+        except Exception as error:  # the event stays given up; `chatcrm inbox retry` can take it again
+            log.error("inbox failure notice failed id=%s channel=%s error=%s", event.id, event.channel, type(error).__name__)

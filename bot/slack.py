@@ -253,7 +253,7 @@ class SlackAdapter:
         )
         self._handler = AsyncSlackRequestHandler(self.app)
         self._sender = SlackSender(self.client)
-        inbox.register(CHANNEL, self.handle)
+        inbox.register(CHANNEL, self.handle, self.given_up)
         self._register()
 
     @property
@@ -377,12 +377,7 @@ class SlackAdapter:
     async def handle(self, payload: dict[str, Any]) -> None:
         """One stored event (the inbox worker calls this). Raising means "try again later":
         nothing of it was committed."""
-        message = message_from_json(payload["message"])
-        reply_to = Destination(**payload["reply_to"])
-        if payload.get("to_dm"):
-            # the conversation continues in the DM, where the user's next messages arrive
-            dm = await self._dm_channel(message.user)
-            message, reply_to = replace(message, chat=dm), Destination(CHANNEL, dm, None)
+        message, reply_to = await self._unpack(payload)
         account = Account(CHANNEL, message.user)
         actor: Actor | None = await asyncio.to_thread(self.gateway.who, account)
         if actor is not None and actor.kind is Kind.STRANGER:
@@ -397,6 +392,21 @@ class SlackAdapter:
             if email:  # the identity step may link a staff user by the address Slack vouches for
                 account, actor = replace(account, email=email), None
         await asyncio.to_thread(self.gateway.converse, message, account, reply_to, actor)
+
+    async def given_up(self, payload: dict[str, Any]) -> None:
+        """A stored event whose last try failed (the inbox worker calls this): the user is
+        told, once, that the message could not be processed."""
+        message, reply_to = await self._unpack(payload)
+        await asyncio.to_thread(self.gateway.failed, message, reply_to)
+
+    async def _unpack(self, payload: dict[str, Any]) -> tuple[IncomingMessage, Destination]:
+        message = message_from_json(payload["message"])
+        reply_to = Destination(**payload["reply_to"])
+        if payload.get("to_dm"):
+            # the conversation continues in the DM, where the user's next messages arrive
+            dm = await self._dm_channel(message.user)
+            message, reply_to = replace(message, chat=dm), Destination(CHANNEL, dm, None)
+        return message, reply_to
 
     async def _dm_channel(self, user: str) -> str:
         """The id of the bot's DM with `user` (conversations.open; im:write). A failure raises:

@@ -166,7 +166,7 @@ class TelegramAdapter:
         )
         self._poller: asyncio.Task[None] | None = None
         self._sender = TelegramSender(self.application.bot)
-        inbox.register(CHANNEL, self.handle)
+        inbox.register(CHANNEL, self.handle, self.given_up)
         self._add_handlers()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -295,6 +295,16 @@ class TelegramAdapter:
             _FAILURES.reset(token)
         if failures:
             raise UpdateFailed(failures[0])
+
+    async def given_up(self, payload: dict[str, Any]) -> None:
+        """A stored update whose last try failed (the inbox worker calls this): a person in a
+        private chat is told, once, that the message could not be processed."""
+        update = Update.de_json(payload, self.application.bot)
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or chat.type != "private" or user is None or user.is_bot:
+            return
+        incoming = IncomingMessage(CHANNEL, str(chat.id), str(user.id), "", event_id=str(update.update_id), received_at=self.clock())
+        await self._call(self.gateway.failed, incoming, _destination(chat.id))
 
     # -- handlers: translation only ---------------------------------------------------------
 
@@ -457,8 +467,9 @@ def read_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
 
 def update_from(data: object, bot: Bot) -> Update:
     """PTB's Update of JSON data that is one as Telegram sends it: an object with an update_id
-    in Telegram's range, nested at most MAX_DEPTH deep, with 64-bit integers, finite numbers
-    and strings that are Unicode text. UnreadableUpdate otherwise."""
+    in Telegram's range, nested at most MAX_DEPTH deep, with 64-bit integers and
+    finite numbers. UnreadableUpdate otherwise. (A NUL or a lone surrogate in a
+    string is no reason to refuse a message: the inbox cleans them out when it stores it.)"""
     if not isinstance(data, dict):
         raise UnreadableUpdate("not an object")
     if _update_id(data) is None:
@@ -489,11 +500,6 @@ def _check_values(data: dict[str, Any]) -> None:
             if depth > MAX_DEPTH:
                 raise UnreadableUpdate("nested too deep")
             stack.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:  # a lone surrogate, written as an escape in the JSON
-                raise UnreadableUpdate("not Unicode text") from None
         elif isinstance(value, int) and not isinstance(value, bool):
             if not -(2**63) <= value < 2**63:
                 raise UnreadableUpdate("number out of range")

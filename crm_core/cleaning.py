@@ -1,8 +1,10 @@
-"""Data cleaned on the way in: e-mail normalised and validated, phone to E.164, names trimmed."""
+"""Data cleaned on the way in: text a database can hold, e-mail normalised and validated, phone
+to E.164, names trimmed."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +20,35 @@ LEGAL_SUFFIXES = {
 }  # fmt: skip
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s&+-]", re.UNICODE)
+# C0 control characters except tab, line feed and carriage return; and UTF-16 surrogates
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Text every database can store, as it came otherwise: C0 control characters out (NUL,
+    which PostgreSQL's text refuses, among them) but tab, newline and carriage return; a
+    surrogate pair made the character it stands for, a lone surrogate (which UTF-8 cannot
+    encode; JSON's "\\ud800" gives one) out. Umlauts, emoji and right-to-left text stay."""
+    if _UNSAFE.search(value) is None:  # nearly always: one scan, nothing copied
+        return value
+    value = _CONTROLS.sub("", value)
+    if _SURROGATES.search(value):
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    return value
+
+
+def clean_strings(value: Any) -> Any:
+    """`value` (parsed JSON: dicts, lists, strings, numbers) with every string in it, keys
+    too, cleaned by clean_text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_strings(k): clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_strings(v) for v in value]
+    return value
 
 
 def clean_name(value: str, what: str = "name") -> str:

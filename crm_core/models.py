@@ -230,8 +230,11 @@ class InboxEvent(Base):
     Slack's 200 and Telegram's webhook answer or polling offset are given only after this
     row is committed, so a crash afterwards loses nothing: any process handles what is
     still pending. (channel, event_id) makes a retried or redelivered event a no-op. Events
-    of one conversation (`chat_key`) are handled one at a time, in arrival order. `payload`
-    is what the adapter needs to handle it again; done rows are pruned after a day.
+    of one conversation (`chat_key`) are handled one at a time, in arrival order; one that
+    failed waits out its backoff aside (crm_core.services.inbox.claim). `payload` is what
+    the adapter needs to handle it again, its strings cleaned; done rows are pruned after a
+    day. `last_error` on a pending row: its last attempt failed and it waits for the next
+    (a claim clears it).
     """
 
     __tablename__ = "inbox"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
+from dataclasses import replace
 
 from crm_core.clock import Clock
 from crm_core.enums import Channel
@@ -24,6 +25,7 @@ from intents.messages import AnyReply, AskContact, ContactLinked, Destination, I
 FLOOD_LIMIT = 20  # messages per user per FLOOD_WINDOW_S, per process
 FLOOD_WINDOW_S = 60.0
 SLOW_DOWN = "You're sending messages faster than I can handle. Please wait a minute; messages sent meanwhile were not processed."
+COULD_NOT_PROCESS = "Sorry, I could not process that message. Please try again, perhaps in other words."
 LINK_PROMPT = (
     "Welcome! To link this chat to your customer account, share your phone number with the "
     "button below, or type your e-mail address."
@@ -31,26 +33,35 @@ LINK_PROMPT = (
 
 
 class FloodGuard:
-    """At most `limit` messages per user in any `window_s`; the first one over gets told."""
+    """At most `limit` messages per user in any `window_s`; the first one over gets told. A
+    message is counted once, by its event id: handled again (the inbox retrying it after a
+    failure), it gets the verdict it got the first time."""
 
     def __init__(self, clock: Clock, limit: int = FLOOD_LIMIT, window_s: float = FLOOD_WINDOW_S) -> None:
         self.clock = clock
         self.limit = limit
         self.window_s = window_s
-        self._seen: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._seen: dict[tuple[str, str], deque[tuple[float, str | None]]] = defaultdict(deque)
+        self._verdicts: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         self._lock = threading.Lock()
 
-    def check(self, channel: str, user: str) -> str:
+    def check(self, channel: str, user: str, event_id: str | None = None) -> str:
         """"ok", "warn" (the first message over the limit) or "drop"."""
         now = self.clock.monotonic()
+        key = (channel, user)
         with self._lock:
-            times = self._seen[(channel, user)]
-            while times and times[0] <= now - self.window_s:
-                times.popleft()
-            times.append(now)
-            if len(times) <= self.limit:
-                return "ok"
-            return "warn" if len(times) == self.limit + 1 else "drop"
+            times, verdicts = self._seen[key], self._verdicts[key]
+            while times and times[0][0] <= now - self.window_s:
+                _, gone = times.popleft()
+                if gone is not None:
+                    verdicts.pop(gone, None)
+            if event_id is not None and event_id in verdicts:
+                return verdicts[event_id]
+            times.append((now, event_id))
+            verdict = "ok" if len(times) <= self.limit else "warn" if len(times) == self.limit + 1 else "drop"
+            if event_id is not None:
+                verdicts[event_id] = verdict
+            return verdict
 
 
 class Gateway:
@@ -108,10 +119,15 @@ class Gateway:
         """A fixed answer (groups, unsupported content, strangers), once per message."""
         self._once(message, reply_to, lambda uow: [Text(text)])
 
+    def failed(self, message: IncomingMessage, reply_to: Destination) -> None:
+        """The message could not be handled, however often it was tried: the user is told so,
+        once (the answer has an event id of its own)."""
+        self.notice(replace(message, event_id=f"{message.event_id}/failed"), reply_to, COULD_NOT_PROCESS)
+
     # -- inside -------------------------------------------------------------------------------
 
     def _flooding(self, message: IncomingMessage, reply_to: Destination) -> bool:
-        verdict = self.flood.check(message.channel, message.user)
+        verdict = self.flood.check(message.channel, message.user, message.event_id)
         if verdict == "warn":
             self.notice(message, reply_to, SLOW_DOWN)
         return verdict != "ok"

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from crm_core.cleaning import clean_text
 from crm_core.enums import Channel, Role
 from crm_core.errors import NotFound
 from crm_core.models import Contact, StaffUser
@@ -42,6 +43,10 @@ class Account:
     id: str  # Slack user id, Telegram user id, console e-mail (staff) or phone (customer)
     name: str = ""
     email: str | None = None  # only an address the platform vouches for (a Slack profile's)
+
+    def __post_init__(self) -> None:
+        # the name may become a contact's (Telegram): text a database can store
+        object.__setattr__(self, "name", clean_text(self.name))
 
 
 @dataclass(frozen=True)

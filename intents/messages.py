@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from crm_core.cleaning import clean_text
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
@@ -19,6 +21,11 @@ class IncomingMessage:
     thread: str | None = None
     event_id: str | None = None
     received_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # what the language layer and the CRM see is text a database can store, also for an
+        # event stored before the inbox cleaned every payload
+        object.__setattr__(self, "text", clean_text(self.text))
 
     @property
     def conversation_key(self) -> tuple[str, str, str, str]:

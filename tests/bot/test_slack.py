@@ -25,12 +25,13 @@ from bot.outbox_sender import OutboxSender
 from bot.ports import PermanentError, RetryAfter, TransientError
 from bot.slack import WHO_ARE_YOU_LATER, SlackAdapter, SlackSender, escape, plain_text
 from config import load_settings
+from crm_core.clock import ManualClock
 from crm_core.enums import OutboxStatus
 from crm_core.models import Contact, OutboxMessage, StaffUser
-from crm_core.services import customers, users
+from crm_core.services import customers, inbox, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue, enqueue_replies
-from intents.gateway import STRANGER, Gateway
+from intents.gateway import COULD_NOT_PROCESS, STRANGER, Gateway
 from intents.identity import Account, Actor, Identity
 from intents.messages import Choice, Choices, Destination, Image, IncomingMessage, Text
 from tests.bot.conftest import RecordedSleeps
@@ -505,6 +506,29 @@ async def test_when_slack_cannot_say_who_wrote_the_message_waits_and_is_answered
     with db.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Contact)) == 1
         assert users.user_by_email(uow, "max@example.com").slack_id == "UMAX0001"
+
+
+class BrokenGateway(Gateway):
+    """The real gateway, whose database fails on every message."""
+
+    def converse(self, message: IncomingMessage, account: Account, reply_to: Destination, actor: Actor | None = None) -> None:
+        raise ConnectionError("database went away")
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_a_command_that_fails_every_try_is_answered_once_in_the_dm_that_it_could_not_be_processed(
+    slack: FakeSlack, db: Database, dialogue: Dialogue, clock: ManualClock
+) -> None:
+    adapter = _adapter(slack, BrokenGateway(db, dialogue, Identity(db)), db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=adapter.routes())), base_url="http://t") as http:
+        fields = {"command": "/crm", "text": "add contact Bob Jones", "user_id": RITA, "channel_id": "C0SALES", "trigger_id": "T1"}
+        assert (await post_form(http, fields)).status_code == 200
+    for _ in range(inbox.MAX_ATTEMPTS):
+        assert await settle(adapter) == 1
+        clock.advance(timedelta(minutes=6))
+    assert await settle(adapter) == 0
+    await deliver(db, adapter)
+    assert [(m["channel"], m["text"]) for m in posted(slack)] == [("DRITA001", escape(COULD_NOT_PROCESS))]
 
 
 # -- stored before the ack -------------------------------------------------------------------------

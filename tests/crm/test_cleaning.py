@@ -1,11 +1,21 @@
 """Data cleaned on the way in: what a user types is stored in one normal form, or refused
-with a message that says what is wrong."""
+with a message that says what is wrong; text a platform sends is made text every database
+can store, and otherwise kept exactly."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from crm_core.cleaning import clean_email, clean_name, clean_phone, name_key
+from crm_core.cleaning import (
+    clean_email,
+    clean_name,
+    clean_phone,
+    clean_strings,
+    clean_text,
+    name_key,
+)
 from crm_core.errors import InvalidInput
 
 
@@ -120,3 +130,52 @@ def test_name_key_drops_case_punctuation_and_legal_form(typed: str) -> None:
 )
 def test_name_key_keeps_the_name_itself(typed: str, key: str) -> None:
     assert name_key(typed) == key
+
+
+# -- text from a platform: what PostgreSQL and UTF-8 cannot hold goes, the rest stays -----------
+
+
+def test_nul_bytes_are_taken_out() -> None:
+    assert clean_text("about pricing\x00") == "about pricing"
+    assert clean_text("\x00a\x00\x00b\x00") == "ab"
+
+
+@pytest.mark.parametrize(
+    ("escaped", "kept"),
+    [("pri\\ud800cing", "pricing"), ("pri\\udbffcing", "pricing"), ("\\udc00pricing", "pricing"), ("pricing\\udfff", "pricing")],
+    ids=["high", "last-high", "low-first", "low-last"],
+)
+def test_a_lone_surrogate_from_a_json_escape_is_taken_out(escaped: str, kept: str) -> None:
+    assert clean_text(json.loads(f'"{escaped}"')) == kept
+
+
+def test_a_surrogate_pair_is_the_character_it_stands_for() -> None:
+    from_json = json.loads('"thanks \\ud83d\\ude4f \\ud800\\ud83d\\udc4d"')  # 🙏, a lone one, 👍
+    assert clean_text(from_json) == "thanks 🙏 👍"
+    assert clean_text("\ud83d\ude00") == "😀"  # the two halves as two code points
+
+
+def test_other_control_characters_are_taken_out_but_tab_newline_and_return_stay() -> None:
+    assert clean_text("a\x01b\x07c\x08d\x0be\x0cf\x1bg\x1fh") == "abcdefgh"
+    assert clean_text("line one\r\n\tline two\n") == "line one\r\n\tline two\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "called Lena Krüger at Nordlicht Logistik GmbH about pricing",
+        "Grüße aus Köln, ÄÖÜ äöü ß",
+        "👍🏽 🙏 👩‍💻 🇩🇪 :+1:",
+        "اتصلت بشركة أكمي \u200f(RTL)\u200e שלום",
+        "東京の田中さん、価格について",
+        "a\u00a0b\u200bc\x7f\u0085\ufeff",  # no-break and zero-width spaces, DEL, C1: not ours to judge
+        "",
+    ],
+)
+def test_ordinary_text_is_kept_exactly(text: str) -> None:
+    assert clean_text(text) == text
+
+
+def test_every_string_of_a_payload_is_cleaned_keys_and_nesting_too() -> None:
+    payload = json.loads('{"update_id": 7, "message": {"text": "hi\\u0000", "entities": [{"type": "x\\ud800"}], "ok": true, "n\\u0000": null}}')
+    assert clean_strings(payload) == {"update_id": 7, "message": {"text": "hi", "entities": [{"type": "x"}], "ok": True, "n": None}}

@@ -1,10 +1,12 @@
 """The inbox on SQLite and PostgreSQL: an event stored before the platform is answered is
-handled once, after a crash too; failures are retried, then given up; one conversation's
-events go one at a time and in order; handled events are pruned."""
+handled once, after a crash too, its text cleaned; failures are retried, then given up and
+the user told; one conversation's events go one at a time and in order, and one that failed
+waits out its backoff aside; handled events are pruned."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from sqlalchemy import event, select
 
 from bot.inbox import InboxWorker
+from crm_core.clock import ManualClock
 from crm_core.enums import InboxStatus
 from crm_core.models import InboxEvent
 from crm_core.services import inbox
@@ -68,32 +71,91 @@ async def test_an_event_stored_before_a_crash_is_handled_once_after_it(db: Datab
     assert statuses(db) == [("Ev1", InboxStatus.DONE, 1)]
 
 
-async def test_a_failing_event_is_retried_with_backoff_then_given_up_without_blocking_its_chat(
+async def test_a_failing_event_is_retried_with_backoff_then_given_up_and_the_user_told_once(
     db: Database, now: datetime
 ) -> None:
-    clock = [now]
-    recorder = Recorder()
-    worker = InboxWorker(db, {"telegram": recorder.handle}, clock=lambda: clock[0])
+    clock = ManualClock(now)
+    recorder, told = Recorder(), Recorder()
+    worker = InboxWorker(db, clock=clock)
+    worker.register("telegram", recorder.handle, given_up=told.handle)
     await worker.accept("telegram", "1", "42", {"chat": "42", "text": "first"})
-    await worker.accept("telegram", "2", "42", {"chat": "42", "text": "second"})
-
     recorder.fail_times = 1
-    assert await worker.drain_once() == 1  # "first" failed; "second" waits behind it
-    assert recorder.handled == []
+    assert await worker.drain_once() == 1  # failed
     assert await worker.drain_once() == 0  # not due yet (2 s backoff)
-    clock[0] += timedelta(seconds=3)
-    assert await worker.drain_once() == 2
-    assert recorder.handled == ["first", "second"]
+    clock.advance(3)
+    assert await worker.drain_once() == 1
+    assert recorder.handled == ["first"] and told.handled == []
 
     await worker.accept("telegram", "3", "42", {"chat": "42", "text": "poison"})
-    await worker.accept("telegram", "4", "42", {"chat": "42", "text": "after"})
     recorder.fail_times = inbox.MAX_ATTEMPTS
     for _ in range(inbox.MAX_ATTEMPTS):
         await worker.drain_once()
-        clock[0] += timedelta(minutes=6)
+        clock.advance(timedelta(minutes=6))
     await worker.drain_once()
-    assert recorder.handled == ["first", "second", "after"]
-    assert statuses(db)[2:] == [("3", InboxStatus.FAILED, inbox.MAX_ATTEMPTS), ("4", InboxStatus.DONE, 1)]
+    assert recorder.handled == ["first"]
+    assert told.handled == ["poison"]  # after the last try, once
+    assert statuses(db)[1:] == [("3", InboxStatus.FAILED, inbox.MAX_ATTEMPTS)]
+
+
+async def test_a_failing_event_waits_out_its_backoff_aside_and_the_events_behind_it_go_at_once(
+    db: Database, now: datetime
+) -> None:
+    clock = ManualClock(now)
+    recorder = Recorder()
+    worker = InboxWorker(db, {"telegram": recorder.handle}, clock=clock)
+    for n, text in enumerate(("poison", "second", "third"), 1):
+        await worker.accept("telegram", str(n), "42", {"chat": "42", "text": text})
+    recorder.fail_times = 1
+    assert await worker.drain_once() == 3  # the clock stands still: no backoff waited
+    assert recorder.handled == ["second", "third"]  # in order, behind the failed one
+    clock.advance(2)
+    assert await worker.drain_once() == 1  # its retry, after its backoff
+    assert recorder.handled == ["second", "third", "poison"]
+    assert recorder.overlaps == 0
+
+
+async def test_an_event_due_again_waits_while_a_later_event_of_its_chat_is_being_handled(
+    db: Database, now: datetime
+) -> None:
+    clock = ManualClock(now)
+    worker = InboxWorker(db, {"telegram": Recorder().handle}, clock=clock)
+    await worker.accept("telegram", "1", "42", {"chat": "42", "text": "poison"})
+    await worker.accept("telegram", "2", "42", {"chat": "42", "text": "second"})
+    await worker.accept("telegram", "3", "7", {"chat": "7", "text": "other chat"})
+
+    def claim() -> list[str]:  # another process's claim, committed
+        with db.unit_of_work() as uow:
+            taken = [r.event_id for r in inbox.claim(uow, clock())]
+            uow.commit()
+            return taken
+
+    def done(event_id: str, failed: bool = False) -> None:
+        with db.unit_of_work() as uow:
+            row = uow.session.scalars(select(InboxEvent).where(InboxEvent.event_id == event_id)).one()
+            if failed:
+                inbox.QUEUE.fail(uow, row.id, clock(), "RuntimeError")
+            else:
+                inbox.QUEUE.complete(uow, row.id, clock())
+            uow.commit()
+
+    assert claim() == ["1", "3"]
+    done("1", failed=True)
+    done("3")
+    assert claim() == ["2"]  # "1" waits out its backoff aside
+    clock.advance(3)  # "1" is due again, but "2" is still in hand
+    assert claim() == []
+    clock.advance(4)  # "2"'s holder died: its lease (6 s) has run out
+    assert claim() == ["1"]  # the older one first, and alone
+    assert claim() == []
+
+
+async def test_an_event_is_stored_with_its_text_cleaned(db: Database, now: datetime) -> None:
+    worker = InboxWorker(db, {"telegram": Recorder().handle}, clock=ManualClock(now))
+    update = json.loads('{"update_id": 9, "message": {"chat": {"id": 42}, "text": "about pri\\ud800cing\\u0000 \\ud83d\\ude4f"}}')
+    assert await worker.accept("telegram", "9", "42", update)
+    with db.unit_of_work() as uow:
+        stored = uow.session.scalars(select(InboxEvent.payload)).one()
+    assert stored == {"update_id": 9, "message": {"chat": {"id": 42}, "text": "about pricing 🙏"}}
 
 
 async def test_one_chat_goes_in_order_one_at_a_time_while_chats_interleave(db: Database, now: datetime) -> None:

@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from crm_core.clock import ManualClock
 from crm_core.enums import AuditAction
-from crm_core.models import AuditEntry, Contact, OutboxMessage
+from crm_core.models import AuditEntry, Contact, Interaction, OutboxMessage
 from crm_core.services import customers, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue
-from intents.gateway import FloodGuard, Gateway
+from intents.gateway import COULD_NOT_PROCESS, FloodGuard, Gateway
 from intents.identity import Account, Identity, Kind
 from intents.messages import Destination, IncomingMessage
 from tests.dialogue.conftest import NOW
@@ -62,6 +62,33 @@ def test_a_flood_is_told_once_and_not_processed(db: Database, dialogue: Dialogue
     clock.advance(61)  # the window has passed: heard again
     gateway.converse(msg("thanks", event="E7"), SLACK_U1, DM)
     assert outbox_texts(db).count("You're welcome!") == 4
+
+
+def test_a_message_handled_again_counts_once_against_the_flood_limit(clock: ManualClock) -> None:
+    flood = FloodGuard(clock, limit=3, window_s=60)
+    verdicts = [flood.check("slack", "U1", "E1") for _ in range(5)]  # one message, tried five times
+    verdicts += [flood.check("slack", "U1", f"E{n}") for n in (2, 3, 4)]
+    assert verdicts == ["ok"] * 7 + ["warn"]
+    assert flood.check("slack", "U1", "E4") == "warn"  # its notice is given again, not a drop
+
+
+def test_a_message_given_up_on_is_answered_once(db: Database, dialogue: Dialogue) -> None:
+    gateway = Gateway(db, dialogue, Identity(db))
+    gateway.failed(msg("called Acme Corp, all good", event="E1"), DM)
+    gateway.failed(msg("called Acme Corp, all good", event="E1"), DM)
+    assert outbox_texts(db) == [COULD_NOT_PROCESS]
+
+
+def test_what_the_dialogue_hears_and_the_crm_stores_is_clean_text(db: Database, dialogue: Dialogue) -> None:
+    with db.unit_of_work() as uow:
+        users.user_by_email(uow, "rita@example.com").slack_id = "U1"
+        customers.create_company(uow, "Acme Corp")
+        uow.commit()
+    # as from an event stored before the inbox cleaned payloads
+    Gateway(db, dialogue, Identity(db)).converse(msg("called Acme\x00 Corp, all\ud800 good", event="E1"), SLACK_U1, DM)
+    with db.unit_of_work() as uow:
+        assert list(uow.session.scalars(select(Interaction.summary))) == ["called Acme Corp, all good"]
+    assert outbox_texts(db)[0].startswith("Logged a call with Acme Corp")
 
 
 def test_a_customer_links_by_shared_phone_or_email_and_never_reaches_staff_features(db: Database, dialogue: Dialogue) -> None:
