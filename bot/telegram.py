@@ -67,6 +67,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.http_body import read_at_most as _read_at_most
 from bot.inbox import InboxWorker
 from bot.ports import PermanentError, RetryAfter, TransientError
 from config.settings import Settings
@@ -413,18 +414,6 @@ class TelegramAdapter:
     async def _call(function: Callable[..., _T], *args: object) -> _T:
         # the gateway is synchronous (database, language model): off the event loop
         return await asyncio.to_thread(function, *args)
-
-
-async def _read_at_most(request: Request, limit: int) -> bytes | None:
-    """The body, or None when it is longer than `limit` (announced or chunked)."""
-    if int(request.headers.get("content-length") or 0) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 class UpdateFailed(Exception):

@@ -4,6 +4,8 @@ sender, and a fake Slack Web API on loopback that records what the bot sent."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import logging
@@ -22,12 +24,20 @@ from starlette.applications import Starlette
 
 from bot.inbox import InboxWorker
 from bot.outbox_sender import OutboxSender
-from bot.ports import PermanentError, RetryAfter, TransientError
-from bot.slack import WHO_ARE_YOU_LATER, SlackAdapter, SlackSender, escape, plain_text
-from config import load_settings
+from bot.ports import PermanentError, RetryAfter, StartupError, TransientError
+from bot.slack import (
+    ANSWER_IN_DM,
+    MAX_BODY_BYTES,
+    WHO_ARE_YOU_LATER,
+    SlackAdapter,
+    SlackSender,
+    escape,
+    plain_text,
+)
+from config import Settings, load_settings
 from crm_core.clock import ManualClock
 from crm_core.enums import OutboxStatus
-from crm_core.models import Contact, OutboxMessage, StaffUser
+from crm_core.models import Contact, InboxEvent, OutboxMessage, StaffUser
 from crm_core.services import customers, inbox, users
 from crm_core.uow import Database
 from intents.dialogue import Dialogue, enqueue_replies
@@ -37,7 +47,7 @@ from intents.messages import Choice, Choices, Destination, Image, IncomingMessag
 from tests.bot.conftest import RecordedSleeps
 from tests.dialogue.conftest import NOW
 from tests.fakes import fake_slack
-from tests.fakes.fake_slack import FakeSlack, event_callback
+from tests.fakes.fake_slack import JUNK_KINDS, FakeSlack, event_callback, junk
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 RITA = "URITA001"
@@ -77,15 +87,20 @@ def gateway(db: Database, dialogue: Dialogue) -> Gateway:
 
 
 @pytest.fixture
-def adapter(slack: FakeSlack, gateway: Gateway, db: Database) -> SlackAdapter:
-    return _adapter(slack, gateway, db)
+async def adapter(slack: FakeSlack, gateway: Gateway, db: Database) -> SlackAdapter:
+    return await _adapter(slack, gateway, db)
 
 
-def _adapter(slack: FakeSlack, gateway: Gateway, db: Database) -> SlackAdapter:
-    settings = load_settings(
-        SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url
-    )
-    return SlackAdapter(settings, gateway, InboxWorker(db, clock=db.clock), clock=db.clock)
+def _settings(slack: FakeSlack) -> Settings:
+    return load_settings(SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url)
+
+
+async def _adapter(slack: FakeSlack, gateway: Gateway, db: Database) -> SlackAdapter:
+    """A started adapter (auth.test answered), as the server's start leaves it."""
+    adapter = SlackAdapter(_settings(slack), gateway, InboxWorker(db, clock=db.clock), clock=db.clock)
+    await adapter.start()
+    slack.calls.clear()  # the start's auth.test: the tests look at what follows
+    return adapter
 
 
 @pytest.fixture
@@ -169,27 +184,73 @@ async def test_a_direct_message_is_acked_answered_through_the_outbox_and_posted(
         assert uow.session.scalar(select(OutboxMessage.platform_id)) == "1700000000.000001"
 
 
-@pytest.mark.usefixtures("rita_on_slack")
-async def test_a_mention_in_a_channel_is_answered_in_its_thread_without_the_mention(
+@pytest.fixture
+def acme_with_a_contact(db: Database) -> None:
+    with db.unit_of_work() as uow:
+        company = customers.create_company(uow, "Acme")
+        customers.create_contact(uow, "Jana Vogt", company=company, email="jana.vogt@acme.example", phone="+49 30 1234567")
+        uow.commit()
+
+
+def in_channel(slack: FakeSlack, channel: str) -> list[dict[str, Any]]:
+    """What anyone in `channel` can read: messages posted there (in any thread)."""
+    return [m for m in posted(slack) if m["channel"] == channel]
+
+
+@pytest.mark.usefixtures("rita_on_slack", "acme_with_a_contact")
+async def test_a_mention_in_a_channel_is_answered_in_the_dm_with_a_note_only_the_asker_sees(
     http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
 ) -> None:
-    mention = {"type": "app_mention", "channel": "C0SALES", "user": RITA, "text": f"<@{slack.bot_user_id}> hi", "ts": "1700000100.000200"}
+    mention = {
+        "type": "app_mention", "channel": "C0GENERAL", "user": RITA, "team": slack.team_id,
+        "text": f"<@{slack.bot_user_id}> what's up with Acme?", "ts": "1700000100.000200",
+    }  # fmt: skip
     response, _ = await post_event(http, mention)
     assert response.status_code == 200
     await settle(adapter)
     await deliver(db, adapter)
 
-    [message] = posted(slack)
-    assert message["channel"] == "C0SALES" and message["thread_ts"] == "1700000100.000200"
-    assert message["text"].startswith("Hi Rita!")
+    # the answer, with the contact's e-mail and phone, in Rita's DM (conversations.open)
+    [answer] = posted(slack)
+    assert answer["channel"] == "DRITA001" and "thread_ts" not in answer
+    assert "Jana Vogt" in answer["text"] and "jana.vogt@acme.example" in answer["text"]
+    # in #general: nothing anyone else can read, a note only Rita sees, in the mention's thread
+    assert in_channel(slack, "C0GENERAL") == []
+    [note] = [c.args for c in slack.calls_to("chat.postEphemeral")]
+    assert (note["channel"], note["user"], note["thread_ts"]) == ("C0GENERAL", RITA, "1700000100.000200")
+    assert note["text"] == escape(ANSWER_IN_DM) and "acme" not in note["text"].lower()
 
-    # a mention inside that thread continues the same conversation (thread = thread_ts)
-    reply = {**mention, "text": f"<@{slack.bot_user_id}> add contact Bob Jones", "ts": "1700000100.000300", "thread_ts": "1700000100.000200"}
-    await post_event(http, reply)
+    # the conversation goes on in the DM
+    await post_event(http, dm("add contact Bob Jones", channel="DRITA001"))
     await settle(adapter)
     await deliver(db, adapter)
-    assert posted(slack)[-1]["thread_ts"] == "1700000100.000200"
-    assert posted(slack)[-1]["text"].startswith("Added Bob Jones")
+    assert posted(slack)[-1]["channel"] == "DRITA001" and posted(slack)[-1]["text"].startswith("Added Bob Jones")
+
+    # a mention inside a thread: the note goes into that thread; a retried delivery of the
+    # same event adds neither a second note nor a second answer
+    reply = {**mention, "text": f"<@{slack.bot_user_id}> hi", "ts": "1700000100.000300", "thread_ts": "1700000100.000200"}
+    _, event_id = await post_event(http, reply)
+    await post_event(http, reply, event_id, headers={"X-Slack-Retry-Num": "1"})
+    await settle(adapter)
+    await deliver(db, adapter)
+    notes = [c.args for c in slack.calls_to("chat.postEphemeral")]
+    assert len(notes) == 2 and notes[-1]["thread_ts"] == "1700000100.000200"
+    assert posted(slack)[-1]["channel"] == "DRITA001" and posted(slack)[-1]["text"].startswith("Hi Rita!")
+    assert len(posted(slack)) == 3 and in_channel(slack, "C0GENERAL") == []
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+async def test_a_note_slack_refuses_is_given_up_and_the_answer_still_reaches_the_dm(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    slack.channel_members = set()  # chat.postEphemeral: user_not_in_channel
+    mention = {"type": "app_mention", "channel": "C0SALES", "user": RITA, "text": f"<@{slack.bot_user_id}> hi", "ts": "1700000100.000200"}
+    await post_event(http, mention)
+    await settle(adapter)
+    await deliver(db, adapter)
+    assert [m["channel"] for m in posted(slack)] == ["DRITA001"]
+    statuses = {payload["text"]: status for _, _, payload, status in outbox_rows(db)}
+    assert statuses[ANSWER_IN_DM] == OutboxStatus.DEAD  # a permanent error: not tried again
 
 
 def test_slack_markup_becomes_the_words_typed() -> None:
@@ -203,7 +264,7 @@ async def test_the_slash_command_is_acked_at_once_and_answered_after_in_a_dm(
     slack: FakeSlack, db: Database, dialogue: Dialogue
 ) -> None:
     gateway = CountingGateway(db, dialogue, Identity(db))
-    adapter = _adapter(slack, gateway, db)
+    adapter = await _adapter(slack, gateway, db)
     app = Starlette(routes=adapter.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         fields = {
@@ -369,8 +430,71 @@ async def test_forged_and_stale_requests_are_refused_before_anything_happens(
 
     await settle(adapter)
     assert slack.calls == [] and outbox_rows(db) == []
-    # Bolt logs the body of a request with a bad signature; the text must not reach the log
-    assert "Invalid request signature" in caplog.text and "Mallory" not in caplog.text
+    # one line each, with the reason and never the body
+    refusals = [r.getMessage() for r in caplog.records if r.name == "bot.slack"]
+    assert [line.split(" bytes=")[0] for line in refusals] == [
+        "slack request refused status=401 reason=bad signature",
+        "slack request refused status=401 reason=stale timestamp",
+        "slack request refused status=401 reason=unsigned",
+    ]
+    assert "Mallory" not in caplog.text
+
+
+JUNK = {
+    "malformed JSON": (401, "unsigned"),
+    "non-numeric timestamp": (401, "malformed timestamp"),
+    "timestamp of 5000 digits": (401, "malformed timestamp"),
+    "binary body": (401, "unsigned"),
+    "binary body, signature headers": (401, "unverifiable body"),
+    "missing timestamp": (401, "unsigned"),
+    "non-ASCII signature": (401, "malformed signature"),
+    "empty body": (401, "unsigned"),
+    "wrong content type": (401, "unsigned"),
+    "form body without payload": (401, "unsigned"),
+    "oversized, announced": (413, f"body over {MAX_BODY_BYTES} bytes"),
+    "oversized, chunked": (413, f"body over {MAX_BODY_BYTES} bytes"),
+}
+assert tuple(JUNK) == JUNK_KINDS
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+@pytest.mark.parametrize("kind", list(JUNK))
+async def test_junk_is_refused_with_a_status_and_one_line_and_the_next_request_is_served(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    status, reason = JUNK[kind]
+    body, headers = junk(kind, SECRET, MAX_BODY_BYTES + 1)
+    content = body() if callable(body) else body
+    response = await http.post("/slack/events", content=content, headers=headers)  # an app error would raise here
+    assert response.status_code == status
+
+    [line] = [r for r in caplog.records if r.name.startswith("bot.slack")]
+    assert line.levelno == logging.INFO and line.exc_info is None
+    assert line.getMessage().startswith(f"slack request refused status={status} reason={reason} ")
+    assert "Mallory" not in caplog.text and "Traceback" not in caplog.text
+    await settle(adapter)
+    assert outbox_rows(db) == [] and slack.calls == []
+
+    genuine, _ = await post_event(http, dm("hi"))
+    assert genuine.status_code == 200
+
+
+@pytest.mark.usefixtures("rita_on_slack")
+@pytest.mark.parametrize("body", [b'{"x', b"[1, 2]", b"\xff\xfe not utf-8"], ids=["malformed JSON", "a list", "not UTF-8"])
+async def test_a_signed_body_bolt_cannot_read_is_400_with_one_line(
+    http: httpx.AsyncClient, adapter: SlackAdapter, caplog: pytest.LogCaptureFixture, body: bytes
+) -> None:
+    """Only Slack (or someone with the secret) can send these: still a status and a line."""
+    caplog.set_level(logging.INFO)
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
+    response = await http.post("/slack/events", content=body, headers=headers)
+    expected = (401, "unverifiable body") if body.startswith(b"\xff") else (400, "unreadable")
+    assert response.status_code == expected[0]
+    [line] = [r for r in caplog.records if r.name.startswith("bot.slack")]
+    assert line.getMessage().startswith(f"slack request refused status={expected[0]} reason={expected[1]}")
 
 
 async def test_the_url_verification_challenge_is_answered(http: httpx.AsyncClient) -> None:
@@ -485,11 +609,8 @@ async def test_when_slack_cannot_say_who_wrote_the_message_waits_and_is_answered
     slack.users["UMAX0001"] = {"email": "max@example.com", "name": "Max Manager"}
     slack.fail_next("users.info", count=2, status=500)
     clock = [NOW]
-    adapter = SlackAdapter(
-        load_settings(SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url),
-        gateway,
-        InboxWorker(db, clock=lambda: clock[0]),
-    )
+    adapter = SlackAdapter(_settings(slack), gateway, InboxWorker(db, clock=lambda: clock[0]))
+    await adapter.start()
     app = Starlette(routes=adapter.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         await post_event(client, dm("add contact Bob Jones", user="UMAX0001", channel="D0MAX"))
@@ -519,7 +640,7 @@ class BrokenGateway(Gateway):
 async def test_a_command_that_fails_every_try_is_answered_once_in_the_dm_that_it_could_not_be_processed(
     slack: FakeSlack, db: Database, dialogue: Dialogue, clock: ManualClock
 ) -> None:
-    adapter = _adapter(slack, BrokenGateway(db, dialogue, Identity(db)), db)
+    adapter = await _adapter(slack, BrokenGateway(db, dialogue, Identity(db)), db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=adapter.routes())), base_url="http://t") as http:
         fields = {"command": "/crm", "text": "add contact Bob Jones", "user_id": RITA, "channel_id": "C0SALES", "trigger_id": "T1"}
         assert (await post_form(http, fields)).status_code == 200
@@ -529,6 +650,125 @@ async def test_a_command_that_fails_every_try_is_answered_once_in_the_dm_that_it
     assert await settle(adapter) == 0
     await deliver(db, adapter)
     assert [(m["channel"], m["text"]) for m in posted(slack)] == [("DRITA001", escape(COULD_NOT_PROCESS))]
+
+
+async def arrive(http: httpx.AsyncClient, how: str, user: str, team: str, text: str = "hi") -> httpx.Response:
+    """One message from `user` of workspace `team`, the way `how` says: a DM, a mention in a
+    channel shared with another workspace (Slack Connect), /crm, or a button press."""
+    ts = f"{int(time.time())}.{next(_ids):06d}"
+    if how == "dm":
+        response, _ = await post_event(http, dm(text, user=user, channel="D0" + user, team=team, user_team=team))
+        return response
+    if how == "mention":
+        mention = {"type": "app_mention", "channel": "C0SHARED", "user": user, "team": team, "user_team": team, "text": text, "ts": ts}
+        response, _ = await post_event(http, mention)
+        return response
+    if how == "command":
+        fields = {"team_id": team, "channel_id": "C0SHARED", "user_id": user, "command": "/crm", "text": text, "trigger_id": ts}
+        return await post_form(http, fields)
+    assert how == "button"
+    payload = {
+        "type": "block_actions", "user": {"id": user, "team_id": team}, "team": {"id": team},
+        "channel": {"id": "D0" + user}, "container": {"type": "message", "channel_id": "D0" + user},
+        "trigger_id": ts, "actions": [{"action_id": "crm_choice_0", "value": text, "action_ts": ts}],
+    }  # fmt: skip
+    return await post_form(http, {"payload": json.dumps(payload)})
+
+
+@pytest.mark.parametrize("how", ["dm", "mention", "command", "button"])
+async def test_a_user_of_another_workspace_with_a_staff_email_stays_a_stranger(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database, how: str
+) -> None:
+    # Slack Connect: someone whose profile in their own workspace says max@example.com
+    slack.users["UEXT0001"] = {"email": "max@example.com", "name": "Max Manager", "team_id": "T0OTHER"}
+    assert (await arrive(http, how, "UEXT0001", "T0OTHER")).status_code == 200
+    await settle(adapter)
+    await deliver(db, adapter)
+
+    assert slack.calls_to("users.info") == []  # the event says: not ours; nobody asks for an e-mail
+    assert [m["text"] for m in posted(slack)] == [escape(STRANGER)]
+    with db.unit_of_work() as uow:
+        assert users.user_by_email(uow, "max@example.com").slack_id is None
+
+
+async def test_users_info_saying_another_workspace_is_enough_to_keep_the_email_unused(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database
+) -> None:
+    # the event carries no team of the writer's (only the workspace it was delivered for)
+    slack.users["UEXT0002"] = {"email": "max@example.com", "name": "Max Manager", "team_id": "T0OTHER"}
+    await post_event(http, dm("hi", user="UEXT0002", channel="D0EXT"))
+    await settle(adapter)
+    await deliver(db, adapter)
+    assert [c.args["user"] for c in slack.calls_to("users.info")] == ["UEXT0002"]
+    assert [m["text"] for m in posted(slack)] == [escape(STRANGER)]
+    with db.unit_of_work() as uow:
+        assert users.user_by_email(uow, "max@example.com").slack_id is None
+
+
+@pytest.mark.parametrize("how", ["dm", "mention", "command", "button"])
+async def test_a_user_of_the_bots_own_workspace_is_linked_by_email_however_they_arrive(
+    http: httpx.AsyncClient, adapter: SlackAdapter, slack: FakeSlack, db: Database, how: str
+) -> None:
+    slack.users["UMAX0001"] = {"email": "max@example.com", "name": "Max Manager"}
+    assert (await arrive(http, how, "UMAX0001", slack.team_id)).status_code == 200
+    await settle(adapter)
+    with db.unit_of_work() as uow:
+        assert users.user_by_email(uow, "max@example.com").slack_id == "UMAX0001"
+
+
+# -- start: auth.test once, then never again per request ------------------------------------------
+
+
+async def test_the_start_asks_auth_test_once_and_events_are_stored_while_slack_is_unreachable(
+    slack: FakeSlack, gateway: Gateway, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    adapter = SlackAdapter(_settings(slack), gateway, InboxWorker(db, clock=db.clock), clock=db.clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=adapter.routes())), base_url="http://t") as http:
+        # not started (the server never serves before): 503, so Slack sends the event again
+        early, _ = await post_event(http, dm("add contact Bob Jones"))
+        assert early.status_code == 503
+        await adapter.start()
+        assert slack.methods() == ["auth.test"]
+        assert (adapter.team_id, adapter.authorized and adapter.authorized.bot_user_id) == (slack.team_id, slack.bot_user_id)
+
+        await slack.close()  # Slack unreachable from now on: events are stored all the same
+        mention = {"type": "app_mention", "channel": "C0SALES", "user": RITA, "text": f"<@{slack.bot_user_id}> hi", "ts": "1700000100.000200"}
+        responses = [(await post_event(http, dm("add contact Bob Jones")))[0], (await post_event(http, mention))[0]]
+        assert [r.status_code for r in responses] == [200, 200]
+    assert slack.methods() == ["auth.test"]
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == 2
+    assert "Failed to authorize" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("wrong token", "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+        ("account_inactive", "Slack refused SLACK_BOT_TOKEN (account_inactive)"),
+        ("500", "Slack did not answer auth.test at {base_url} (internal_error)"),
+        ("unreachable", "Slack unreachable at {base_url} (ClientConnectorError)"),
+    ],
+)
+async def test_a_start_slack_refuses_raises_one_line_without_the_token(
+    slack: FakeSlack, gateway: Gateway, db: Database, breakage: str, message: str
+) -> None:
+    settings = _settings(slack)
+    if breakage == "wrong token":
+        settings = load_settings(SLACK_BOT_TOKEN="xoxb-not-the-token-42", SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url)
+    elif breakage == "500":
+        slack.fail_next("auth.test", count=3, status=500)
+    elif breakage == "unreachable":
+        await slack.close()
+    elif breakage:
+        slack.fail_next("auth.test", error=breakage)
+    adapter = SlackAdapter(settings, gateway, InboxWorker(db, clock=db.clock), clock=db.clock)
+    with pytest.raises(StartupError) as caught:
+        await adapter.start()
+    assert str(caught.value) == message.format(base_url=adapter.client.base_url)
+    assert "xoxb" not in str(caught.value) and "\n" not in str(caught.value)
+    assert adapter.authorized is None
 
 
 # -- stored before the ack -------------------------------------------------------------------------
@@ -541,7 +781,7 @@ async def test_an_acked_event_is_handled_after_a_crash_that_came_right_after_the
     response, _ = await post_event(http, dm("add contact Bob Jones"))
     assert response.status_code == 200
     # the process dies here, before any listener work: a new one starts on the same database
-    restarted = _adapter(slack, Gateway(db, dialogue, Identity(db)), db)
+    restarted = await _adapter(slack, Gateway(db, dialogue, Identity(db)), db)
     assert await settle(restarted) == 1
     assert await deliver(db, restarted) == 1
     assert [m["text"].startswith("Added Bob Jones") for m in posted(slack)] == [True]
@@ -559,14 +799,14 @@ class BrokenInbox(InboxWorker):
 async def test_an_event_that_could_not_be_stored_is_not_acked_so_slack_sends_it_again(
     slack: FakeSlack, db: Database, gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = load_settings(SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=slack.base_url)
-    broken = SlackAdapter(settings, gateway, BrokenInbox(db))
+    broken = SlackAdapter(_settings(slack), gateway, BrokenInbox(db))
+    await broken.start()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=broken.routes())), base_url="http://t") as http:
         response, event_id = await post_event(http, dm("add contact Bob Jones"))
     assert response.status_code == 500
     assert "OperationalError" in caplog.text and "Bob Jones" not in caplog.text  # ids, never text
 
-    working = _adapter(slack, gateway, db)  # the database is back; Slack retries
+    working = await _adapter(slack, gateway, db)  # the database is back; Slack retries
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=working.routes())), base_url="http://t") as http:
         retry, _ = await post_event(http, dm("add contact Bob Jones"), event_id, headers={"X-Slack-Retry-Num": "1"})
     assert retry.status_code == 200

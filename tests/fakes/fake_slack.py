@@ -8,10 +8,11 @@ chatcrm calls with the JSON Slack sends, and records every call.
         ...
         slack.calls_to("chat.postMessage")[0].args["text"]
 
-Methods: auth.test, users.info, chat.postMessage, conversations.open, and what files_upload_v2
+Methods: auth.test, users.info, chat.postMessage, chat.postEphemeral, conversations.open, and what files_upload_v2
 calls: files.getUploadURLExternal, a POST of the bytes to the upload URL it returned (served
 here; its calls are recorded as method "upload"), files.completeUploadExternal.
 A wrong bot token gets `invalid_auth`, an unknown method `unknown_method`, as on Slack.
+A user of another workspace (Slack Connect) is one with a "team_id" of its own in `users`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import itertools
 import json
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,10 +56,13 @@ class FakeSlack:
     bot_user_id: str = BOT_USER_ID
     bot_id: str = BOT_ID
     team_id: str = TEAM_ID
-    # users.info: user id → {"email": ..., "name": ..., "is_bot": ...}; unknown ids → user_not_found
+    # users.info: user id → {"email": ..., "name": ..., "is_bot": ..., "team_id": ...};
+    # unknown ids → user_not_found; team_id defaults to this workspace's
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # chat.postMessage / files.completeUploadExternal here → channel_not_found
+    # chat.postMessage / chat.postEphemeral / files.completeUploadExternal here → channel_not_found
     missing_channels: set[str] = field(default_factory=set)
+    # chat.postEphemeral to a (channel, user) not in here → user_not_in_channel; None: anyone
+    channel_members: set[tuple[str, str]] | None = None
     calls: list[Call] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
 
@@ -176,7 +181,7 @@ class FakeSlack:
         return _ok(
             user={
                 "id": user_id,
-                "team_id": self.team_id,
+                "team_id": known.get("team_id", self.team_id),
                 "name": name.lower().replace(" ", "."),
                 "deleted": False,
                 "real_name": name,
@@ -207,6 +212,18 @@ class FakeSlack:
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
         return _ok(channel=channel, ts=ts, message=message)
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> web.Response:
+        channel, user = str(args.get("channel") or ""), str(args.get("user") or "")
+        if not channel or channel in self.missing_channels:
+            return _error("channel_not_found")
+        if not user:
+            return _error("user_not_found")
+        if self.channel_members is not None and (channel, user) not in self.channel_members:
+            return _error("user_not_in_channel")
+        if not args.get("text") and not args.get("blocks"):
+            return _error("no_text")
+        return _ok(message_ts=self._next_ts())
 
     def _conversations_open(self, args: dict[str, Any]) -> web.Response:
         users = str(args.get("users") or "")
@@ -295,3 +312,54 @@ def event_callback(event: dict[str, Any], event_id: str, team_id: str = TEAM_ID)
         "event_time": int(time.time()),
     }
     return json.dumps(envelope)
+
+
+# -- what a prober sends: requests nobody signed, or nobody could have ---------------------------
+
+JUNK_KINDS = (
+    "malformed JSON",
+    "non-numeric timestamp",
+    "timestamp of 5000 digits",
+    "binary body",
+    "binary body, signature headers",
+    "missing timestamp",
+    "non-ASCII signature",
+    "empty body",
+    "wrong content type",
+    "form body without payload",
+    "oversized, announced",
+    "oversized, chunked",
+)
+
+
+def junk(kind: str, secret: str, too_large: int) -> tuple[bytes | Callable[[], AsyncIterator[bytes]], dict[str, Any]]:
+    """One request of a JUNK_KINDS kind for POST /slack/events: its body (bytes, or a function
+    giving a stream of chunks, sent chunked) and headers. The event in the bodies that carry
+    one says "Mallory", which no log may show; the oversized ones are `too_large` bytes."""
+    event = event_callback({"type": "message", "channel": "D0X", "channel_type": "im", "user": "U0X", "text": "hi Mallory here"}, "EvJUNK")
+    fresh = str(int(time.time()))
+    json_type: dict[str, Any] = {"Content-Type": "application/json"}
+    form_type: dict[str, Any] = {"Content-Type": "application/x-www-form-urlencoded"}
+    zeros = "v0=" + "0" * 64
+    kinds: dict[str, tuple[bytes, dict[str, Any]]] = {
+        "malformed JSON": (b'{"x', json_type),
+        "non-numeric timestamp": (event.encode(), {**json_type, "X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": zeros}),
+        "timestamp of 5000 digits": (event.encode(), {**json_type, "X-Slack-Request-Timestamp": "9" * 5000, "X-Slack-Signature": zeros}),
+        "binary body": (bytes(range(256)) * 64, {"Content-Type": "application/octet-stream"}),
+        "binary body, signature headers": (bytes(range(256)) * 64, {**json_type, "X-Slack-Request-Timestamp": fresh, "X-Slack-Signature": zeros}),
+        "missing timestamp": (event.encode(), {**json_type, "X-Slack-Signature": sign(event, secret)["X-Slack-Signature"]}),
+        "non-ASCII signature": (event.encode(), {**json_type, "X-Slack-Request-Timestamp": fresh, "X-Slack-Signature": "v0=\xe9t\xe9".encode("latin-1")}),
+        "empty body": (b"", {}),
+        "wrong content type": (event.encode(), {"Content-Type": "text/plain"}),
+        "form body without payload": (b"text=hello&user_id=U1", form_type),
+        "oversized, announced": (b"text=" + b"x" * (too_large - 5), form_type),
+    }
+    if kind in kinds:
+        return kinds[kind]
+    assert kind == "oversized, chunked", kind
+
+    async def stream() -> AsyncIterator[bytes]:
+        for start in range(0, too_large, 65536):
+            yield b"x" * min(65536, too_large - start)
+
+    return stream, form_type
