@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import uvicorn
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -25,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.inbox import InboxWorker
 from bot.outbox_sender import OutboxSender
-from bot.ports import Sender
+from bot.ports import Sender, StartupError
 from bot.scheduler import Scheduler
 from config import Settings
 from crm_core.clock import Clock
@@ -74,8 +75,17 @@ class Runtime:
     _sender_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        for adapter in self.adapters:
-            await adapter.start()
+        """Start each adapter, then the inbox worker and the leader loop. When an adapter
+        cannot start (StartupError: a refused token, a platform out of reach), the ones
+        already started, and the one that failed, are stopped again before it propagates."""
+        for started, adapter in enumerate(self.adapters, 1):
+            try:
+                await adapter.start()
+            except BaseException:
+                for begun in reversed(self.adapters[:started]):
+                    with contextlib.suppress(Exception):  # the start failure is the news
+                        await begun.stop()
+                raise
         # every process handles stored events (its own, and what a crashed one left)
         self.inbox.on_handled.append(self.sender.wake.set)
         self._inbox_task = asyncio.create_task(self.inbox.run(self._inbox_stop))
@@ -217,7 +227,8 @@ def build_app(runtime: Runtime) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await runtime.start()
+        # started by `start_and_serve` before the server listens: a start failure is ours
+        # to report, not the ASGI server's (it would print a traceback)
         try:
             yield
         finally:
@@ -226,27 +237,53 @@ def build_app(runtime: Runtime) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def serve(settings: Settings) -> None:
-    import uvicorn
+STARTUP_FAILED = 1  # the exit code when the database or a platform stops the start
+BAD_CONFIGURATION = 2
 
-    from app.compose import build_clock, build_database, build_dialogue, build_nlu
+
+async def start_and_serve(runtime: Runtime, server: uvicorn.Server) -> None:
+    """Start the runtime (StartupError propagates), then serve until SIGTERM; the app's
+    lifespan stops the runtime. A SIGTERM during the start is kept for the server."""
+    with server.capture_signals():
+        await runtime.start()
+    await server.serve()
+
+
+def serve(settings: Settings) -> int:
+    """Run the server until SIGTERM; the exit code. What stops the start (the database, a
+    platform) is one ERROR line naming it and what to check, and STARTUP_FAILED."""
+    from app.compose import build_clock, build_dialogue, build_nlu
+    from app.startup import NOT_A_URL, open_database
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run, every 5 s
     clock = build_clock(settings)
-    db = build_database(settings, clock=clock)
-    dialogue = build_dialogue(db, build_nlu(settings), clock)
-    gateway = Gateway(db, dialogue, Identity(db, settings.crm_timezone))
-    runtime = build_runtime(settings, db, gateway, clock)
-    config = uvicorn.Config(
-        build_app(runtime),
-        host=settings.crm_http_host,
-        port=settings.crm_http_port,
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-        log_level="info",
-        access_log=False,  # paths only, but keep the log about ids
-    )
     try:
-        uvicorn.Server(config).run()
+        db = open_database(settings, clock=clock)  # first: a wrong URL fails in a second
+    except ArgumentError:
+        log.error(NOT_A_URL)
+        return BAD_CONFIGURATION
+    except StartupError as failure:
+        log.error("%s", failure)
+        return STARTUP_FAILED
+    try:
+        dialogue = build_dialogue(db, build_nlu(settings), clock)
+        gateway = Gateway(db, dialogue, Identity(db, settings.crm_timezone))
+        runtime = build_runtime(settings, db, gateway, clock)
+        config = uvicorn.Config(
+            build_app(runtime),
+            host=settings.crm_http_host,
+            port=settings.crm_http_port,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+            log_level="info",
+            access_log=False,  # paths only, but keep the log about ids
+        )
+        server = uvicorn.Server(config)
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(start_and_serve(runtime, server))
+    except StartupError as failure:
+        log.error("%s", failure)
+        return STARTUP_FAILED
     finally:
         db.dispose()
+    return 0
