@@ -5,6 +5,10 @@ sender. Built by the composition root's builders at start, never at import.
 SIGTERM (uvicorn's handler): stop taking requests, let the ones in flight finish (what they
 changed and the replies they queued commit together), stop the poller, scheduler and sender,
 and exit within 10 s. Replies not yet sent stay in the outbox for the next start.
+
+A start that fails (the database, the HTTP port, a platform's StartupError) is one ERROR
+line and exit code 1: the runtime starts before the server serves, so the failure is ours
+to report (docs/decisions/0015).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -241,19 +246,20 @@ STARTUP_FAILED = 1  # the exit code when the database or a platform stops the st
 BAD_CONFIGURATION = 2
 
 
-async def start_and_serve(runtime: Runtime, server: uvicorn.Server) -> None:
+async def start_and_serve(runtime: Runtime, server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
     """Start the runtime (StartupError propagates), then serve until SIGTERM; the app's
     lifespan stops the runtime. A SIGTERM during the start is kept for the server."""
     with server.capture_signals():
         await runtime.start()
-    await server.serve()
+    log.info("serving on http://%s:%d", server.config.host, server.config.port)
+    await server.serve(sockets)
 
 
 def serve(settings: Settings) -> int:
     """Run the server until SIGTERM; the exit code. What stops the start (the database, a
     platform) is one ERROR line naming it and what to check, and STARTUP_FAILED."""
     from app.compose import build_clock, build_dialogue, build_nlu
-    from app.startup import NOT_A_URL, open_database
+    from app.startup import NOT_A_URL, listening_socket, open_database
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run, every 5 s
@@ -266,24 +272,29 @@ def serve(settings: Settings) -> int:
     except StartupError as failure:
         log.error("%s", failure)
         return STARTUP_FAILED
+    listener: socket.socket | None = None
     try:
+        host, port = settings.crm_http_host, settings.crm_http_port
+        listener = listening_socket(host, port)  # taken: one line, before a platform hears of us
         dialogue = build_dialogue(db, build_nlu(settings), clock)
         gateway = Gateway(db, dialogue, Identity(db, settings.crm_timezone))
         runtime = build_runtime(settings, db, gateway, clock)
         config = uvicorn.Config(
             build_app(runtime),
-            host=settings.crm_http_host,
-            port=settings.crm_http_port,
+            host=host,
+            port=port,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
             log_level="info",
             access_log=False,  # paths only, but keep the log about ids
         )
         server = uvicorn.Server(config)
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-            runner.run(start_and_serve(runtime, server))
+            runner.run(start_and_serve(runtime, server, [listener]))
     except StartupError as failure:
         log.error("%s", failure)
         return STARTUP_FAILED
     finally:
+        if listener is not None:
+            listener.close()
         db.dispose()
     return 0

@@ -1,6 +1,7 @@
 """Why a command cannot start, in one line a user can act on.
 
     db = open_database(settings)        # StartupError("cannot reach the database at …")
+    sock = listening_socket(host, port) # StartupError("cannot listen on …")
 
 The database is opened (and its schema upgraded) before anything else, so a wrong
 CRM_DATABASE_URL is one line on stderr and a non-zero exit, never a traceback. The line names
@@ -11,6 +12,7 @@ or a statement).
 
 from __future__ import annotations
 
+import socket
 from typing import NamedTuple
 
 from alembic.util import CommandError
@@ -88,3 +90,19 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "CRM_DATABASE_URL"
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound (not yet listening: connections are refused until the
+    server serves), or StartupError when the address is taken or not ours."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        reason = (error.strerror or type(error).__name__).lower()
+        raise StartupError(f"cannot listen on {host}:{port} ({reason}): stop what uses it, or set CRM_HTTP_HOST and CRM_HTTP_PORT") from None
+    sock.set_inheritable(True)
+    return sock

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from starlette.routing import BaseRoute
 
 from app.serve import Runtime, build_app, start_and_serve
-from app.startup import open_database
+from app.startup import listening_socket, open_database
 from bot.inbox import InboxWorker
 from bot.outbox_sender import OutboxSender
 from bot.ports import Sender, StartupError
@@ -84,6 +84,19 @@ def test_an_unknown_postgres_user_is_named_so() -> None:
     line = failure(url)
     assert "(no such user)" in line or "(wrong user or password)" in line  # by the server's authentication
     assert "pw-of-nobody" not in line
+
+
+# -- the HTTP port ----------------------------------------------------------------------------
+
+
+def test_a_port_in_use_is_named_with_the_settings_to_change() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(StartupError) as raised:
+            listening_socket("127.0.0.1", port)
+    assert str(raised.value) == f"cannot listen on 127.0.0.1:{port} (address already in use): stop what uses it, or set CRM_HTTP_HOST and CRM_HTTP_PORT"
 
 
 # -- an adapter that cannot start ------------------------------------------------------------

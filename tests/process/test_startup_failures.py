@@ -3,6 +3,8 @@ one ERROR line saying what failed and what to check, no traceback, a non-zero ex
 
 from __future__ import annotations
 
+import socket
+
 from tests.conftest import run_chatcrm
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.process.conftest import START_TIMEOUT_S, Servers, eventually, free_port
@@ -51,6 +53,19 @@ async def test_a_refused_telegram_token_is_one_line_and_exit_1(tg: FakeTelegram,
     assert the_one_error(log).endswith("Telegram refused the bot token (getMe: unauthorized): check TELEGRAM_BOT_TOKEN")
     assert WRONG_TOKEN.split(":")[1] not in log
     assert [(c.method, c.status) for c in tg.calls] == [("getMe", 401)]
+
+
+async def test_a_port_in_use_is_one_line_and_exit_1_before_telegram_hears_of_it(
+    tg: FakeTelegram, sqlite_url: str, servers: Servers
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, log = await run_to_exit(servers, sqlite_url, tg, CRM_HTTP_PORT=str(port))
+    assert code == 1
+    assert the_one_error(log).endswith(f"cannot listen on 127.0.0.1:{port} (address already in use): stop what uses it, or set CRM_HTTP_HOST and CRM_HTTP_PORT")
+    assert tg.calls == []
 
 
 def test_the_shell_with_a_database_on_a_closed_port_is_one_line_and_exit_1() -> None:
