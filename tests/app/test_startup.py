@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from bot.outbox_sender import OutboxSender
 from bot.ports import Sender, StartupError
 from bot.scheduler import Scheduler
 from config import load_settings
-from crm_core.db import make_engine, make_session_factory
+from crm_core.db import CONNECT_TIMEOUT_S, make_engine, make_session_factory
 from crm_core.leader import LeaderLock
 from crm_core.migrate import upgrade
 from crm_core.uow import Database
@@ -54,6 +55,18 @@ def test_a_closed_port_says_the_database_cannot_be_reached_and_hides_the_passwor
     assert line.startswith("cannot reach the database at postgresql+psycopg://crm:***@127.0.0.1:")
     assert "(connection refused)" in line and line.endswith("check CRM_DATABASE_URL")
     assert "s3cret-pw" not in line
+
+
+def test_a_server_that_never_answers_ends_the_start_within_the_connect_timeout() -> None:
+    lines: list[str] = []
+    with socket.socket() as silent:  # accepts connections (the backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"postgresql+psycopg://crm:pw@127.0.0.1:{silent.getsockname()[1]}/crm"
+        attempt = threading.Thread(target=lambda: lines.append(failure(url)), daemon=True)
+        attempt.start()
+        attempt.join(timeout=CONNECT_TIMEOUT_S + 30)  # without a connect timeout: forever
+    assert len(lines) == 1 and "(no answer in time)" in lines[0]
 
 
 def test_a_file_that_is_no_sqlite_database_is_named_so(tmp_path: Path) -> None:
