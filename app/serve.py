@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -244,13 +245,24 @@ def build_app(runtime: Runtime) -> Starlette:
 
 STARTUP_FAILED = 1  # the exit code when the database or a platform stops the start
 BAD_CONFIGURATION = 2
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # uvicorn's, once it serves
 
 
 async def start_and_serve(runtime: Runtime, server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
     """Start the runtime (StartupError propagates), then serve until SIGTERM; the app's
-    lifespan stops the runtime. A SIGTERM during the start is kept for the server."""
-    with server.capture_signals():
+    lifespan stops the runtime. A SIGTERM or SIGINT during the start lets it finish, then
+    stops the runtime again, and nothing is served."""
+    asked: list[int] = []
+    previous = {sig: signal.signal(sig, lambda sig, _frame: asked.append(sig)) for sig in STOP_SIGNALS}
+    try:
         await runtime.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if asked:
+        log.info("stopped while starting")
+        await runtime.stop()
+        return
     log.info("serving on http://%s:%d", server.config.host, server.config.port)
     await server.serve(sockets)
 

@@ -5,9 +5,10 @@ refuses to start (the runtime stops what it started; the server never listens)."
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -116,10 +117,11 @@ def test_a_port_in_use_is_named_with_the_settings_to_change() -> None:
 
 
 class Recorded:
-    """An adapter that records its start and stop; `refuse` makes its start fail."""
+    """An adapter that records its start and stop; `refuse` makes its start fail, `then`
+    runs at the end of its start."""
 
-    def __init__(self, journal: list[str], name: str, refuse: bool = False) -> None:
-        self.journal, self.name, self.refuse = journal, name, refuse
+    def __init__(self, journal: list[str], name: str, refuse: bool = False, then: Callable[[], object] = lambda: None) -> None:
+        self.journal, self.name, self.refuse, self.then = journal, name, refuse, then
         self.channel = name
 
     @property
@@ -133,6 +135,7 @@ class Recorded:
         self.journal.append(f"start {self.name}")
         if self.refuse:
             raise StartupError(f"{self.name} refused the token: check ITS_TOKEN")
+        self.then()
 
     async def stop(self) -> None:
         self.journal.append(f"stop {self.name}")
@@ -169,4 +172,17 @@ async def test_a_refused_start_never_opens_the_port(db: Database) -> None:
     assert not server.started
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nobody listens
+    db.dispose()
+
+
+async def test_a_sigterm_during_the_start_stops_the_runtime_and_serves_nothing(db: Database) -> None:
+    journal: list[str] = []
+    sigterm = lambda: os.kill(os.getpid(), signal.SIGTERM)  # noqa: E731  (while Slack starts)
+    runtime = runtime_with(db, Recorded(journal, "slack", then=sigterm))
+    before = signal.getsignal(signal.SIGTERM)
+    port = closed_port()
+    server = uvicorn.Server(uvicorn.Config(build_app(runtime), host="127.0.0.1", port=port, log_level="warning"))
+    await start_and_serve(runtime, server)  # returns: the process is still here
+    assert journal == ["start slack", "stop slack"] and not server.started
+    assert signal.getsignal(signal.SIGTERM) is before
     db.dispose()
