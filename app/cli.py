@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from app.compose import build_clock, build_nlu, log_to_stderr
+from bot.ports import StartupError
 from config import Settings, SettingsError, load_settings
 from crm_core.errors import CrmError
 from crm_core.uow import Database
@@ -225,7 +226,10 @@ def shell(
     clock_start: ClockStart = None,
 ) -> None:
     """Chat with chatcrm in the terminal (one message a line when stdin is not a terminal)."""
+    from sqlalchemy.exc import ArgumentError
+
     from app.shell import run_shell
+    from app.startup import NOT_A_URL
     from crm_core.errors import CrmError
 
     settings = _with_clock_start(_settings(), clock_start)
@@ -233,6 +237,10 @@ def shell(
         _fail("--as and --customer are two different people; give one")
     try:
         run_shell(settings, as_email, customer_phone=customer)
+    except ArgumentError:
+        _fail(NOT_A_URL)
+    except StartupError as exc:
+        _fail(str(exc), code=1)
     except CrmError as exc:
         hint = "" if customer is not None else " Add staff with `chatcrm users add`."
         typer.echo(f"chatcrm: {exc}{hint}", err=True)
@@ -257,14 +265,14 @@ def _database(settings: Settings) -> Iterator[Database]:
     """The configured database, schema upgraded; core errors become one line on stderr."""
     from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
-    from app.compose import build_database
+    from app.startup import NOT_A_URL, open_database
 
     try:
-        db = build_database(settings)
+        db = open_database(settings)
     except ArgumentError:
-        _fail("CRM_DATABASE_URL is not a database URL (like sqlite:///var/chatcrm.sqlite3)")
-    except SQLAlchemyError as exc:
-        _fail(f"cannot open the database ({_cause(exc)}); check CRM_DATABASE_URL", code=1)
+        _fail(NOT_A_URL)
+    except StartupError as exc:
+        _fail(str(exc), code=1)
     try:
         yield db
     except CrmError as exc:
@@ -401,7 +409,9 @@ def serve_command(clock_start: ClockStart = None) -> None:
     settings = _with_clock_start(_settings(), clock_start)
     if not settings.chat_enabled:
         _fail("neither TELEGRAM_BOT_TOKEN nor SLACK_BOT_TOKEN is set; `chatcrm shell` is the console chat")
-    serve(settings)
+    code = serve(settings)
+    if code:
+        raise typer.Exit(code)
 
 
 @outbox_app.command("list")

@@ -5,6 +5,10 @@ sender. Built by the composition root's builders at start, never at import.
 SIGTERM (uvicorn's handler): stop taking requests, let the ones in flight finish (what they
 changed and the replies they queued commit together), stop the poller, scheduler and sender,
 and exit within 10 s. Replies not yet sent stay in the outbox for the next start.
+
+A start that fails (the database, the HTTP port, a platform's StartupError) is one ERROR
+line and exit code 1: the runtime starts before the server serves, so the failure is ours
+to report (docs/decisions/0015).
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import asyncio
 import contextlib
 import gc
 import logging
+import signal
+import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import uvicorn
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,7 +33,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.inbox import InboxWorker
 from bot.outbox_sender import OutboxSender
-from bot.ports import Sender
+from bot.ports import Sender, StartupError
 from bot.scheduler import Scheduler
 from config import Settings
 from crm_core.clock import Clock
@@ -75,8 +82,17 @@ class Runtime:
     _sender_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        for adapter in self.adapters:
-            await adapter.start()
+        """Start each adapter, then the inbox worker and the leader loop. When an adapter
+        cannot start (StartupError: a refused token, a platform out of reach), the ones
+        already started, and the one that failed, are stopped again before it propagates."""
+        for started, adapter in enumerate(self.adapters, 1):
+            try:
+                await adapter.start()
+            except BaseException:
+                for begun in reversed(self.adapters[:started]):
+                    with contextlib.suppress(Exception):  # the start failure is the news
+                        await begun.stop()
+                raise
         # every process handles stored events (its own, and what a crashed one left)
         self.inbox.on_handled.append(self.sender.wake.set)
         self._inbox_task = asyncio.create_task(self.inbox.run(self._inbox_stop))
@@ -219,7 +235,8 @@ def build_app(runtime: Runtime) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await runtime.start()
+        # started by `start_and_serve` before the server listens: a start failure is ours
+        # to report, not the ASGI server's (it would print a traceback)
         try:
             yield
         finally:
@@ -228,32 +245,75 @@ def build_app(runtime: Runtime) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def serve(settings: Settings) -> None:
-    import uvicorn
+STARTUP_FAILED = 1  # the exit code when the database or a platform stops the start
+BAD_CONFIGURATION = 2
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # uvicorn's, once it serves
 
-    from app.compose import build_clock, build_database, build_dialogue, build_nlu
+
+async def start_and_serve(runtime: Runtime, server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+    """Start the runtime (StartupError propagates), then serve until SIGTERM; the app's
+    lifespan stops the runtime. A SIGTERM or SIGINT during the start lets it finish, then
+    stops the runtime again, and nothing is served."""
+    asked: list[int] = []
+    previous = {sig: signal.signal(sig, lambda sig, _frame: asked.append(sig)) for sig in STOP_SIGNALS}
+    try:
+        await runtime.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if asked:
+        log.info("stopped while starting")
+        await runtime.stop()
+        return
+    log.info("serving on http://%s:%d", server.config.host, server.config.port)
+    await server.serve(sockets)
+
+
+def serve(settings: Settings) -> int:
+    """Run the server until SIGTERM; the exit code. What stops the start (the database, a
+    platform) is one ERROR line naming it and what to check, and STARTUP_FAILED."""
+    from app.compose import build_clock, build_dialogue, build_nlu
+    from app.startup import NOT_A_URL, listening_socket, open_database
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run, every 5 s
     clock = build_clock(settings)
-    db = build_database(settings, clock=clock)
-    dialogue = build_dialogue(db, build_nlu(settings), clock)
-    gateway = Gateway(db, dialogue, Identity(db, settings.crm_timezone))
-    runtime = build_runtime(settings, db, gateway, clock)
-    # What start-up built (the language model: some 160,000 objects) lives as long as the
-    # process; out of the collector's sight, a full collection no longer stops every request
-    # for a fifth of a second.
-    gc.collect()
-    gc.freeze()
-    config = uvicorn.Config(
-        build_app(runtime),
-        host=settings.crm_http_host,
-        port=settings.crm_http_port,
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-        log_level="info",
-        access_log=False,  # paths only, but keep the log about ids
-    )
     try:
-        uvicorn.Server(config).run()
+        db = open_database(settings, clock=clock)  # first: a wrong URL fails in a second
+    except ArgumentError:
+        log.error(NOT_A_URL)
+        return BAD_CONFIGURATION
+    except StartupError as failure:
+        log.error("%s", failure)
+        return STARTUP_FAILED
+    listener: socket.socket | None = None
+    try:
+        host, port = settings.crm_http_host, settings.crm_http_port
+        listener = listening_socket(host, port)  # taken: one line, before a platform hears of us
+        dialogue = build_dialogue(db, build_nlu(settings), clock)
+        gateway = Gateway(db, dialogue, Identity(db, settings.crm_timezone))
+        runtime = build_runtime(settings, db, gateway, clock)
+        # What start-up built (the language model: some 160,000 objects) lives as long as the
+        # process; out of the collector's sight, a full collection no longer stops every
+        # request for a fifth of a second.
+        gc.collect()
+        gc.freeze()
+        config = uvicorn.Config(
+            build_app(runtime),
+            host=host,
+            port=port,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+            log_level="info",
+            access_log=False,  # paths only, but keep the log about ids
+        )
+        server = uvicorn.Server(config)
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(start_and_serve(runtime, server, [listener]))
+    except StartupError as failure:
+        log.error("%s", failure)
+        return STARTUP_FAILED
     finally:
+        if listener is not None:
+            listener.close()
         db.dispose()
+    return 0

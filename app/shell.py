@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from app.compose import build_clock, build_database, build_dialogue, build_nlu
+from app.compose import build_clock, build_dialogue, build_nlu
+from app.startup import open_database
 from bot.console import ConsoleChannel, Reminders
 from config import Settings
 from crm_core.cleaning import clean_phone
@@ -35,9 +36,10 @@ def run_shell(
     out: TextIO | None = None,
 ) -> None:
     """Interactive when stdin is a terminal and no `lines` are given; else one message a line.
-    InvalidInput for a customer phone that is no phone number; NotFound for an unknown e-mail."""
+    InvalidInput for a customer phone that is no phone number; NotFound for an unknown e-mail;
+    StartupError when the database cannot be opened."""
     clock = clock or build_clock(settings)
-    db = build_database(settings, clock=clock)
+    db = open_database(settings, clock=clock)  # StartupError: one line for the user
     try:
         reminders: Reminders | None = None
         if customer_phone is not None:

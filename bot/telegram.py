@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -69,7 +70,7 @@ from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.http_body import read_at_most as _read_at_most
 from bot.inbox import InboxWorker
-from bot.ports import PermanentError, RetryAfter, TransientError
+from bot.ports import PermanentError, RetryAfter, StartupError, TransientError
 from config.settings import Settings
 from crm_core.clock import Clock, SystemClock
 from intents.gateway import Gateway
@@ -175,17 +176,25 @@ class TelegramAdapter:
     async def start(self) -> None:
         _keep_secrets_out_of_logs()  # again: logging may have been configured since
         app = self.application
-        await app.initialize()
+        base = self.settings.telegram_api_base_url
+        try:
+            await app.initialize()  # getMe: the token, and the API in reach
+        except tg_error.TelegramError as error:
+            await app.bot.shutdown()  # its connections are open; the Application's shutdown skips it
+            raise StartupError(_startup_failure("getMe", error, base)) from None
         try:
             await app.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
         except tg_error.TelegramError as error:  # the command menu is a convenience, not a reason to stop
             log.warning("telegram setMyCommands failed error=%s", type(error).__name__)
         if self.webhook_url:
-            await app.bot.set_webhook(
-                self.webhook_url,
-                secret_token=self.settings.telegram_webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
+            try:
+                await app.bot.set_webhook(
+                    self.webhook_url,
+                    secret_token=self.settings.telegram_webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            except tg_error.TelegramError as error:
+                raise StartupError(_startup_failure("setWebhook", error, base)) from None
             log.info("telegram webhook set path=%s", self.webhook_path)
         await app.start()
 
@@ -538,6 +547,22 @@ def _keep_secrets_out_of_logs() -> None:
 
 
 # -- sending ------------------------------------------------------------------------------
+
+
+def _startup_failure(method: str, error: tg_error.TelegramError, base: str) -> str:
+    """One line for a call at start that failed; never the token (PTB's InvalidToken
+    message quotes it)."""
+    if isinstance(error, tg_error.InvalidToken):
+        return f"Telegram refused the bot token ({method}: unauthorized): check TELEGRAM_BOT_TOKEN"
+    if isinstance(error, tg_error.RetryAfter):
+        return f"Telegram asks to wait {_retry_seconds(error):.0f} s ({method}: flood control): start again after that"
+    if isinstance(error, tg_error.BadRequest) and method == "setWebhook":
+        return f"Telegram refused the webhook ({error.message}): check TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET"
+    if isinstance(error, tg_error.TimedOut):
+        return f"cannot reach the Telegram Bot API at {base} ({method}: no answer in time): check the network and TELEGRAM_API_BASE_URL"
+    if isinstance(error, tg_error.NetworkError) and isinstance(error.__cause__, httpx.HTTPError):
+        return f"cannot reach the Telegram Bot API at {base} ({method}: connection failed): check the network and TELEGRAM_API_BASE_URL"
+    return f"the Telegram Bot API at {base} failed {method} ({type(error).__name__}): try again later, or check TELEGRAM_API_BASE_URL"
 
 
 class TelegramSender:
