@@ -40,8 +40,10 @@ KEEP_DONE = timedelta(days=1)
 # Threads that store incoming events, apart from asyncio's default ones (six on two cores),
 # which the handling, the sender and the leader check also use: a platform's ack never
 # queues behind a language-model parse. On PostgreSQL concurrent commits share one WAL
-# flush, so more stores in flight is more stores per second (the pool has room for them).
-ACCEPT_THREADS = 16
+# flush, so more stores in flight is more stores per second (the pool has room for them);
+# SQLite writes one transaction at a time, and writers waiting on its lock retry on timers,
+# not in turn: one thread keeps the stores in arrival order.
+ACCEPT_THREADS = {"postgresql": 16, "sqlite": 1}
 PRUNE_EVERY = timedelta(minutes=10)
 
 
@@ -70,7 +72,8 @@ class InboxWorker:
         # called after a round that handled something (the outbox sender's wake-up)
         self.on_handled: list[Callable[[], None]] = []
         self._pruned_at: datetime | None = None
-        self._accepting = ThreadPoolExecutor(ACCEPT_THREADS, thread_name_prefix="inbox-accept")
+        threads = ACCEPT_THREADS.get(db.engine.dialect.name, 4)
+        self._accepting = ThreadPoolExecutor(threads, thread_name_prefix="inbox-accept")
 
     def close(self) -> None:
         """Let the accept threads go (after the HTTP server stopped taking requests)."""
