@@ -83,6 +83,14 @@ async def eventually(condition: Callable[[], Any], timeout: float, what: str, ev
         await asyncio.sleep(every)
 
 
+def the_one_error(log: str) -> str:
+    """The one ERROR line of a process's log that has no traceback (a start that failed)."""
+    assert "Traceback" not in log, log
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    assert len(errors) == 1, log
+    return errors[0]
+
+
 @dataclass
 class Server:
     """One `chatcrm serve` process."""

@@ -14,7 +14,7 @@ import pytest
 
 from crm_core.services import users
 from tests.fakes.fake_slack import JUNK_KINDS, FakeSlack, event_callback, junk, sign
-from tests.process.conftest import Server, Servers, eventually, open_database
+from tests.process.conftest import Server, Servers, eventually, open_database, the_one_error
 from tests.process.pressure import MIB, Watch, memory_kib, post_streamed
 
 SECRET = "process-slack-signing-secret-0123"
@@ -116,6 +116,6 @@ async def test_a_token_slack_refuses_stops_the_start_with_the_reason_and_not_the
 ) -> None:
     server = await servers.start(sqlite_url, extra_env=slack_env(slack, token="xoxb-process-wrong-token"), wait=False)
     await eventually(lambda: server.process.poll() is not None, 60, "the server to give up")
-    assert server.process.returncode != 0
-    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in server.log()
+    assert server.process.returncode == 1
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in the_one_error(server.log())
     assert "xoxb-process-wrong-token" not in server.log()

@@ -7,7 +7,7 @@ import socket
 
 from tests.conftest import run_chatcrm
 from tests.fakes.fake_telegram import FakeTelegram
-from tests.process.conftest import START_TIMEOUT_S, Servers, eventually, free_port
+from tests.process.conftest import START_TIMEOUT_S, Servers, eventually, free_port, the_one_error
 
 WRONG_TOKEN = "7000000001:AAHnotTheTokenBotFatherGaveForTests01"
 PASSWORD = "pw-s3cret-of-the-db"
@@ -19,13 +19,6 @@ async def run_to_exit(servers: Servers, database_url: str, telegram: FakeTelegra
     server = await servers.start(database_url, telegram=telegram, extra_env=env, wait=False)
     await eventually(lambda: server.process.poll() is not None, START_TIMEOUT_S, f"{server.name} to exit")
     return server.process.returncode, server.log()
-
-
-def the_one_error(log: str) -> str:
-    assert "Traceback" not in log, log
-    errors = [line for line in log.splitlines() if "ERROR" in line]
-    assert len(errors) == 1, log
-    return errors[0]
 
 
 async def test_a_database_on_a_closed_port_is_one_line_and_exit_1(tg: FakeTelegram, servers: Servers) -> None:
