@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from bot.outbox_sender import OutboxSender
 from bot.ports import PermanentError, RetryAfter, TransientError
@@ -131,9 +132,11 @@ class FakePlatform:
 class VirtualSender(OutboxSender):
     """The sender on the platform's virtual time; `drain_once` driven by it."""
 
-    def __init__(self, db: Database, platform: FakePlatform, batch: int = 100) -> None:
+    def __init__(self, db: Database, platform: FakePlatform, batch: int = 100, owner: str | None = None) -> None:
         self.time = platform.time
-        super().__init__(db, {"fake": platform}, clock=self.time.clock, batch=batch, monotonic=self.time.monotonic, sleep=self.time.sleep)
+        super().__init__(
+            db, {"fake": platform}, clock=self.time.clock, batch=batch, monotonic=self.time.monotonic, sleep=self.time.sleep, owner=owner
+        )
 
     async def drain_once(self) -> int:
         return await self.time.run(super().drain_once())
@@ -303,4 +306,64 @@ async def test_a_send_cancelled_at_the_end_of_the_grace_leaves_its_chat_for_the_
         await task
     except asyncio.CancelledError:
         pass
-    assert statuses(db) == [("1", OutboxStatus.PENDING, 0), ("2", OutboxStatus.PENDING, 0), ("3", OutboxStatus.SENT, 1)]
+    # "1" was on the wire: it stays SENDING (the platform may have it) until its lease runs
+    # out; "2" was never tried: released at once, its claim not counted
+    assert statuses(db) == [("1", OutboxStatus.SENDING, 1), ("2", OutboxStatus.PENDING, 0), ("3", OutboxStatus.SENT, 1)]
+
+
+class Hanging(FakePlatform):
+    """A platform whose calls to chat "A" never answer (the sender dies in the middle)."""
+
+    async def send(self, chat: str, thread: str | None, reply: AnyReply) -> str | None:
+        if chat == "A":
+            await asyncio.Event().wait()
+        return await super().send(chat, thread, reply)
+
+
+async def test_a_row_left_sending_by_a_dead_sender_goes_out_again_once_its_lease_runs_out(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    time = VirtualTime()
+    put(db, "A", "where is my quote?")
+    dying = asyncio.create_task(VirtualSender(db, Hanging(time), owner="host-a:101").drain_once())
+    for _ in range(1000):  # the call is under way, the row marked
+        if statuses(db)[0][1] == OutboxStatus.SENDING:
+            break
+        await asyncio.sleep(0.01)
+    dying.cancel()  # the process dies mid-call: nobody renews the lease
+    await asyncio.gather(dying, return_exceptions=True)
+
+    platform = FakePlatform(time)
+    taking_over = sender_for(db, platform)
+    assert await taking_over.drain_once() == 0  # the lease still runs: the dead sender might be slow
+    time.seconds = 7.0
+    with caplog.at_level("WARNING", logger="bot.outbox_sender"):
+        assert await taking_over.drain_once() == 1
+    assert platform.texts() == ["where is my quote?"]  # at least once: sent again
+    [row] = rows(db)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, "interrupted")
+    [warning] = [r.getMessage() for r in caplog.records if "found sending" in r.getMessage()]
+    assert "rows=1" in warning and "host-a:101" in warning and "quote" not in warning
+
+
+async def test_a_sent_row_whose_record_fails_is_recorded_later_and_never_sent_again(db: Database) -> None:
+    time = VirtualTime()
+    platform = FakePlatform(time)
+    put(db, "A", "hello")
+    cuts = [OperationalError("UPDATE outbox SET status=?", {}, Exception("server closed the connection"))]
+
+    def cut_the_first_record_of_sent(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE outbox") and "sent_at" in statement and cuts:
+            raise cuts.pop()
+
+    event.listen(db.engine, "before_cursor_execute", cut_the_first_record_of_sent)
+    sender = sender_for(db, platform)
+    try:
+        await sender.drain_once()
+    except OperationalError:
+        pass  # as `run` does: the round failed, the next one goes on
+    time.seconds += 60.0  # long past any lease
+    await sender.drain_once()
+    assert platform.texts() == ["hello"]
+    assert statuses(db) == [("hello", OutboxStatus.SENT, 1)]
+    assert not cuts and 0.5 in time.sleeps  # recorded again after a backoff
