@@ -25,6 +25,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ class Spacing:
         self.monotonic = monotonic
         self.sleep = sleep
         self.next_free = 0.0
-        self.lock = asyncio.Lock()
+        self.lock = asyncio.Lock()  # held from the wait to the take: no other user in between
 
     async def wait(self) -> None:
         """Until a use now keeps the spacing; the slot is not taken."""
@@ -69,12 +70,6 @@ class Spacing:
     def take(self) -> None:
         """A use now: the next one no sooner than 1/rate seconds from now (or a pause's end)."""
         self.next_free = max(self.next_free, self.monotonic() + self.interval)
-
-    async def acquire(self) -> None:
-        """Wait for the spacing and take the slot, no other acquirer in between."""
-        async with self.lock:
-            await self.wait()
-            self.take()
 
     def pause(self, seconds: float) -> None:
         self.next_free = max(self.next_free, self.monotonic() + seconds)
@@ -117,6 +112,10 @@ class OutboxSender:
         self.stopping = False
         # rows the platform took whose SENT is not committed yet: id -> (platform id, when)
         self.unrecorded: dict[int, tuple[str | None, datetime]] = {}
+        # SENT is committed by a thread of its own, never queued behind other database work:
+        # the time between the platform's answer and that commit is the duplicate window
+        # (None: the event loop's default executor, as asyncio.to_thread uses)
+        self.recorder: ThreadPoolExecutor | None = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-sent")
 
     async def drain_once(self) -> int:
         """Deliver every due row once (as far as rate limits allow); how many were handled.
@@ -194,7 +193,7 @@ class OutboxSender:
         delay = 0.5
         while True:
             try:
-                await asyncio.to_thread(self._record_sent, row_id, platform_id, at)
+                await asyncio.get_running_loop().run_in_executor(self.recorder, self._record_sent, row_id, platform_id, at)
             except Exception as error:  # the database went away: the outcome waits in memory
                 log.warning("outbox id=%s sent, not recorded error=%s: again in %.1f s", row_id, type(error).__name__, delay)
                 await self.sleep(delay)
@@ -210,27 +209,32 @@ class OutboxSender:
         by the caller."""
         handled = 0
         for index, row in enumerate(rows):
-            if self.stopping:
-                return handled
-            # committed before the waits below, so that the platform call follows its slot
-            # at once (the slot is what the platform's limits count)
-            try:
-                ours = await asyncio.to_thread(committed, self.db, outbox.mark_sending, row.id, row.attempts, self.clock(), self.owner)
-            except Exception as error:  # not marked, not sent: the rest of the chat waits its turn
-                log.warning("outbox id=%s not marked sending error=%s", row.id, type(error).__name__)
-                return handled
+            sender = self.senders[row.channel]
+            limiter = self._per_chat.setdefault((row.channel, row.chat), self._spacing(sender.per_chat_rate))
+            overall = self._overall[row.channel]
+            # the chat's slot is taken when the send starts, after the wait for the platform's
+            # slot: one chat's messages are spaced by when they go out, not when they queued.
+            # The sending mark is committed between the wait and the taking of the platform's
+            # slot, under its lock: the call follows the slot at once, and a row is SENDING
+            # only when its call is next (a row found so later may have reached the platform)
+            await limiter.wait()
+            async with overall.lock:
+                await overall.wait()
+                if self.stopping:
+                    return handled
+                try:
+                    ours = await asyncio.to_thread(
+                        committed, self.db, outbox.mark_sending, row.id, row.attempts, self.clock(), self.owner
+                    )
+                except Exception as error:  # not marked, not sent: the rest of the chat waits its turn
+                    log.warning("outbox id=%s not marked sending error=%s", row.id, type(error).__name__)
+                    return handled
+                if ours:
+                    overall.take()
             if not ours:  # its lease ran out and another sender has it: not ours to send
                 log.warning("outbox id=%s claimed elsewhere meanwhile: not sent here", row.id)
                 held.discard(row.id)
                 continue
-            sender = self.senders[row.channel]
-            limiter = self._per_chat.setdefault((row.channel, row.chat), self._spacing(sender.per_chat_rate))
-            # the chat's slot is taken when the send starts, after the wait for the platform's
-            # slot: one chat's messages are spaced by when they go out, not when they queued
-            await limiter.wait()
-            await self._overall[row.channel].acquire()
-            if self.stopping:
-                return handled  # marked, not sent: released with the rest
             limiter.take()
             held.discard(row.id)
             on_wire.add(row.id)  # from here on the platform may have it: never released
