@@ -9,11 +9,11 @@ customers, one chat each, so every chat must get exactly one reply. Two cases:
             200 for); repeated --runs times with seeds 0, 1, ...
     cut     PostgreSQL (--postgres or CRM_TEST_POSTGRES_URL; a database of its own, dropped
             afterwards): --cut-updates replies, and once the first is out every connection
-            of the server's is terminated (pg_terminate_backend) --cuts times, 50 ms apart,
+            of the server's is terminated (pg_terminate_backend) --cuts times, 20 ms apart,
             while the rest are in flight; repeated --runs times
 
     python benchmarks/outbox_duplicates.py [--updates 600] [--kills 8] [--runs 1]
-        [--cut-updates 20] [--cuts 40] [--postgres URL] [--case kill|cut|both]
+        [--cut-updates 20] [--cuts 150] [--postgres URL] [--case kill|cut|both]
 
 Counts at the fake: duplicates (replies beyond one in a chat), losses (chats never
 answered); in the database: rows not marked sent at the end, rows found SENDING after their
@@ -103,7 +103,7 @@ async def main() -> None:
     parser.add_argument("--updates", type=int, default=600)
     parser.add_argument("--kills", type=int, default=8)
     parser.add_argument("--cut-updates", type=int, default=20)
-    parser.add_argument("--cuts", type=int, default=40)
+    parser.add_argument("--cuts", type=int, default=150)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--postgres", default=os.environ.get("CRM_TEST_POSTGRES_URL", ""))
     args = parser.parse_args()

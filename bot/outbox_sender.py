@@ -214,12 +214,12 @@ class OutboxSender:
             overall = self._overall[row.channel]
             # the chat's slot is taken when the send starts, after the wait for the platform's
             # slot: one chat's messages are spaced by when they go out, not when they queued.
-            # The sending mark is committed between the wait and the taking of the platform's
-            # slot, under its lock: the call follows the slot at once, and a row is SENDING
-            # only when its call is next (a row found so later may have reached the platform)
+            # The sending mark is committed under the platform slot's lock, while that slot
+            # comes: a row is SENDING only when its call is next (so a row found so later may
+            # have reached the platform), the commit costs no slot time, and the call follows
+            # its slot at once
             await limiter.wait()
             async with overall.lock:
-                await overall.wait()
                 if self.stopping:
                     return handled
                 try:
@@ -230,6 +230,9 @@ class OutboxSender:
                     log.warning("outbox id=%s not marked sending error=%s", row.id, type(error).__name__)
                     return handled
                 if ours:
+                    await overall.wait()
+                    if self.stopping:
+                        return handled  # marked, not sent: released with the rest
                     overall.take()
             if not ours:  # its lease ran out and another sender has it: not ours to send
                 log.warning("outbox id=%s claimed elsewhere meanwhile: not sent here", row.id)

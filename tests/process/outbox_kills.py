@@ -183,8 +183,8 @@ async def cut_while_sending(
     url: str,
     cut: Callable[[], None],
     updates: int = 20,
-    cuts: int = 40,
-    every_s: float = 0.05,
+    cuts: int = 150,
+    every_s: float = 0.02,  # a sent row's record takes milliseconds: dense cuts land in it
     settle_s: float = 90.0,
 ) -> Tally:
     """`updates` chats each say hello to one server; once the first reply is out, `cut()`
