@@ -416,7 +416,7 @@ def serve_command(clock_start: ClockStart = None) -> None:
 
 @outbox_app.command("list")
 def outbox_list(
-    status: Annotated[str | None, typer.Option(help="pending, sent or dead")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, sending, sent or dead")] = None,
     limit: Annotated[int, typer.Option(help="newest first, at most this many")] = 50,
 ) -> None:
     """Outbox rows: id, status, attempts, channel, chat, purpose, last error (never the text)."""

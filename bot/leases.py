@@ -41,14 +41,16 @@ async def kept_leased(
     held: set[int],
     clock: Callable[[], datetime],
     every_s: float = RENEW_EVERY_S,
+    also_renew: set[int] | None = None,
 ) -> AsyncIterator[None]:
-    """Renew the lease of the ids in `held` (the caller removes what it is done with); on
-    leaving, release the ids still in it."""
+    """Renew the lease of the ids in `held` and `also_renew` (the caller removes what it is
+    done with); on leaving, release the ids still in `held` (never those in `also_renew`:
+    work under way that must not be handed to anybody else)."""
 
     async def renew() -> None:
         while True:
             await asyncio.sleep(every_s)
-            ids = sorted(held)
+            ids = sorted(held | (also_renew or set()))
             if ids:
                 try:
                     await asyncio.to_thread(committed, db, queue.renew, ids, clock() + queue.lease)

@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # handed to the platform; no answer recorded yet (docs/decisions: outbox-sending-mark)
     SENT = "sent"
     DEAD = "dead"  # gave up after repeated failures; `chatcrm outbox retry` sends it again
 

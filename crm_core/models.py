@@ -200,7 +200,8 @@ class OutboxMessage(Base):
     """A reply or push waiting to be sent, written in the transaction of what caused it.
 
     The sender delivers due rows with rate limits and retries; after MAX_ATTEMPTS it marks
-    a row dead (visible and retryable with `chatcrm outbox`). `payload` is the rendered
+    a row dead (visible and retryable with `chatcrm outbox`). A row is `sending` from the
+    commit just before its platform call to the commit of the answer. `payload` is the rendered
     reply (text, options, actions, file name); `blob` the bytes of an image or file.
     `last_error` holds an error class or HTTP status, never message text.
     """
@@ -222,6 +223,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     platform_id: Mapped[str | None] = mapped_column(String(64))
+    # the last attempt's hand-off to the platform: which process (host:pid), and when
+    sending_by: Mapped[str | None] = mapped_column(String(64))
+    sending_at: Mapped[datetime | None] = mapped_column()
 
 
 class InboxEvent(Base):

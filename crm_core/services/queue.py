@@ -4,13 +4,17 @@ A row is due when it is pending and its `next_attempt_at` has come. A worker
 
     claim     takes due rows, oldest first: counts an attempt and leases each row (moves
               its `next_attempt_at` `lease` ahead), so other workers leave it alone
-    renew     keeps the lease of the rows still in hand
+    start     (a queue with an `in_flight` status) marks one claimed row as handed to the
+              outside world, in a commit of its own before the call that cannot be undone
+    renew     keeps the lease of the rows still in hand (pending or in flight)
     complete  the row's work is done (status `done`, its completion time stamped)
     fail      a failed attempt: due again after a backoff (2, 4, 8, 16 ... s, capped) or
               after what the platform asked for; given up (status `given_up`) after
               `max_attempts`, or at once when the failure is permanent
     release   rows claimed but not tried (a shutdown, a pause of our own): due at a given
               time, their attempt not counted
+    interrupted  in-flight rows whose lease ran out (their worker died mid-call): pending
+              again, due now, the attempt counted (given up after `max_attempts`)
 
 and an operator
 
@@ -59,6 +63,7 @@ class DurableQueue(Generic[RowT]):
     given_up: StrEnum
     completed_at: str  # the column `complete` stamps
     max_attempts: int
+    in_flight: StrEnum | None = None  # `start`ed and not yet done or failed
     lease: timedelta = CLAIM_LEASE
     first_backoff: timedelta = timedelta(seconds=2)
     max_backoff: timedelta = timedelta(minutes=5)
@@ -119,16 +124,55 @@ class DurableQueue(Generic[RowT]):
         """Rows still in the worker's hands stay invisible to others until `until`."""
         m = self._m
         uow.session.execute(
-            update(m).where(m.id.in_(list(row_ids)), m.status == self.pending).values(next_attempt_at=until)
+            update(m).where(m.id.in_(list(row_ids)), m.status.in_(self._held)).values(next_attempt_at=until)
         )
 
+    def start(self, uow: UnitOfWork, row_id: int, attempts: int, now: datetime, **values: Any) -> bool:
+        """The claimed row (claimed as its `attempts`-th attempt) is about to leave: status
+        `in_flight`, leased until now + lease, `values` set with it. False, and nothing
+        written, when the row is no longer this claim's (its lease ran out and another
+        worker claimed it, or it was given up): then it must not be sent."""
+        m = self._m
+        result = uow.session.execute(
+            update(m)
+            .where(m.id == row_id, m.status == self.pending, m.attempts == attempts)
+            .values(status=self.in_flight, next_attempt_at=now + self.lease, **values)
+        )
+        return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+    def interrupted(self, uow: UnitOfWork, now: datetime) -> list[RowT]:
+        """In-flight rows whose lease ran out, so no worker holds them any more (it died, or
+        lost its database, mid-call): pending again and due now, or given up when their
+        attempts are spent; `last_error` says "interrupted". The rows, as they were found."""
+        if self.in_flight is None:
+            return []
+        m = self._m
+        found = list(uow.session.scalars(select(m).where(m.status == self.in_flight, m.next_attempt_at <= now).order_by(m.id)))
+        for row in found:
+            uow.session.expunge(row)  # what was found, for the caller's log
+        ids = [row.id for row in found]
+        if ids:
+            stale = (m.id.in_(ids), m.status == self.in_flight, m.next_attempt_at <= now)
+            uow.session.execute(
+                update(m).where(*stale, m.attempts >= self.max_attempts).values(status=self.given_up, last_error="interrupted")
+            )
+            uow.session.execute(
+                update(m).where(*stale).values(status=self.pending, next_attempt_at=now, last_error="interrupted")
+            )
+        return found
+
+    @property
+    def _held(self) -> list[StrEnum]:
+        return [self.pending] if self.in_flight is None else [self.pending, self.in_flight]
+
     def release(self, uow: UnitOfWork, row_ids: Sequence[int], due_at: datetime) -> None:
-        """Claimed rows not tried: due at `due_at`, their claim not counted."""
+        """Claimed rows not tried (pending, or `start`ed and then not tried): pending, due
+        at `due_at`, their claim not counted."""
         m = self._m
         uow.session.execute(
             update(m)
-            .where(m.id.in_(list(row_ids)), m.status == self.pending, m.attempts > 0)
-            .values(next_attempt_at=due_at, attempts=m.attempts - 1)
+            .where(m.id.in_(list(row_ids)), m.status.in_(self._held), m.attempts > 0)
+            .values(status=self.pending, next_attempt_at=due_at, attempts=m.attempts - 1)
         )
 
     def complete(self, uow: UnitOfWork, row_id: int, now: datetime, **values: Any) -> None:
@@ -156,6 +200,7 @@ class DurableQueue(Generic[RowT]):
         if permanent or row.attempts >= self.max_attempts:
             row.status = self.given_up
         else:
+            row.status = self.pending  # from in flight too
             row.next_attempt_at = now + (retry_after if retry_after is not None else self.backoff(row.attempts))
         return row.status  # type: ignore[no-any-return]
 

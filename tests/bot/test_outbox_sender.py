@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from bot.outbox_sender import OutboxSender
 from bot.ports import PermanentError, RetryAfter, TransientError
@@ -42,8 +43,9 @@ class CountingExecutor(ThreadPoolExecutor):
         self.running += 1
         self.changes += 1
         future = super().submit(fn, *args, **kwargs)
-        # queued on the loop before asyncio's own wake-up of the awaiting task
-        future.add_done_callback(lambda _: self.loop.call_soon_threadsafe(self._finished))
+        # registered once run_in_executor has added asyncio's own callback, so the count drops
+        # only after the awaiting task's wake-up is queued: until then, time stands still
+        self.loop.call_soon(future.add_done_callback, lambda _: self.loop.call_soon_threadsafe(self._finished))
         return future
 
     def _finished(self) -> None:
@@ -114,9 +116,10 @@ class FakePlatform:
         self.overall_rate = overall_rate
         self.sent: list[tuple[str, str | None, AnyReply, float]] = []
         self.failures: list[Exception] = []
+        self.failing_chat: str | None = None  # the failures hit this chat only (chats go side by side)
 
     async def send(self, chat: str, thread: str | None, reply: AnyReply) -> str | None:
-        if self.failures:
+        if self.failures and self.failing_chat in (None, chat):
             raise self.failures.pop(0)
         self.sent.append((chat, thread, reply, self.time.monotonic()))
         return str(len(self.sent))
@@ -131,9 +134,12 @@ class FakePlatform:
 class VirtualSender(OutboxSender):
     """The sender on the platform's virtual time; `drain_once` driven by it."""
 
-    def __init__(self, db: Database, platform: FakePlatform, batch: int = 100) -> None:
+    def __init__(self, db: Database, platform: FakePlatform, batch: int = 100, owner: str | None = None) -> None:
         self.time = platform.time
-        super().__init__(db, {"fake": platform}, clock=self.time.clock, batch=batch, monotonic=self.time.monotonic, sleep=self.time.sleep)
+        super().__init__(
+            db, {"fake": platform}, clock=self.time.clock, batch=batch, monotonic=self.time.monotonic, sleep=self.time.sleep, owner=owner
+        )
+        self.recorder = None  # the executor VirtualTime watches: time stands still while a write runs
 
     async def drain_once(self) -> int:
         return await self.time.run(super().drain_once())
@@ -217,7 +223,7 @@ async def test_telegrams_limits_one_a_second_per_chat_and_thirty_in_all(db: Data
 async def test_429_pauses_the_chat_and_its_rows_go_after_the_time_asked(db: Database) -> None:
     time = VirtualTime()
     platform = FakePlatform(time)
-    platform.failures = [RetryAfter(30)]
+    platform.failures, platform.failing_chat = [RetryAfter(30)], "A"
     put(db, "A", "first", "second")
     put(db, "B", "other")
     sender = sender_for(db, platform)
@@ -226,7 +232,9 @@ async def test_429_pauses_the_chat_and_its_rows_go_after_the_time_asked(db: Data
     first, second, _ = rows(db)
     assert (first.status, first.attempts, first.last_error) == (OutboxStatus.PENDING, 1, "429")
     assert (second.status, second.attempts) == (OutboxStatus.PENDING, 0)  # not tried, not counted
-    assert first.next_attempt_at == START + timedelta(seconds=30) <= second.next_attempt_at
+    # 30 s after the 429 (B's row may have taken the first 1 ms slot)
+    assert (first.next_attempt_at - START).total_seconds() == pytest.approx(30.0, abs=0.0015)
+    assert first.next_attempt_at <= second.next_attempt_at
 
     time.seconds = 29.0
     assert await sender.drain_once() == 0  # too early
@@ -281,19 +289,26 @@ async def test_a_stopping_sender_releases_what_it_claimed_and_has_not_tried(db: 
     assert all(r.next_attempt_at <= time.clock() for r in rows(db))  # due at once, for whoever sends next
 
 
+class Hanging(FakePlatform):
+    """A platform whose calls to chat "A" never answer (`on_the_wire` is set once one is made)."""
+
+    def __init__(self, time: VirtualTime) -> None:
+        super().__init__(time)
+        self.on_the_wire = asyncio.Event()
+
+    async def send(self, chat: str, thread: str | None, reply: AnyReply) -> str | None:
+        if chat == "A":
+            self.on_the_wire.set()
+            await asyncio.Event().wait()
+        return await super().send(chat, thread, reply)
+
+
 async def test_a_send_cancelled_at_the_end_of_the_grace_leaves_its_chat_for_the_next_sender(db: Database) -> None:
-    time = VirtualTime()
-
-    class Stuck(FakePlatform):
-        async def send(self, chat: str, thread: str | None, reply: AnyReply) -> str | None:
-            if chat == "A":
-                await asyncio.Event().wait()  # a platform that never answers
-            return await super().send(chat, thread, reply)
-
-    platform = Stuck(time)
+    platform = Hanging(VirtualTime())
     put(db, "A", "1", "2")
     put(db, "B", "3")
     task = asyncio.create_task(sender_for(db, platform).drain_once())
+    await asyncio.wait_for(platform.on_the_wire.wait(), 10)
     for _ in range(1000):  # B's row goes out and is marked sent while A's first send hangs
         if statuses(db)[2][1] == OutboxStatus.SENT:
             break
@@ -303,4 +318,53 @@ async def test_a_send_cancelled_at_the_end_of_the_grace_leaves_its_chat_for_the_
         await task
     except asyncio.CancelledError:
         pass
-    assert statuses(db) == [("1", OutboxStatus.PENDING, 0), ("2", OutboxStatus.PENDING, 0), ("3", OutboxStatus.SENT, 1)]
+    # "1" was on the wire: it stays SENDING (the platform may have it) until its lease runs
+    # out; "2" was never tried: released at once, its claim not counted
+    assert statuses(db) == [("1", OutboxStatus.SENDING, 1), ("2", OutboxStatus.PENDING, 0), ("3", OutboxStatus.SENT, 1)]
+
+
+async def test_a_row_left_sending_by_a_dead_sender_goes_out_again_once_its_lease_runs_out(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    time = VirtualTime()
+    put(db, "A", "where is my quote?")
+    hanging = Hanging(time)
+    dying = asyncio.create_task(VirtualSender(db, hanging, owner="host-a:101").drain_once())
+    await asyncio.wait_for(hanging.on_the_wire.wait(), 10)  # the call is under way, the row marked
+    dying.cancel()  # the process dies mid-call: nobody renews the lease
+    await asyncio.gather(dying, return_exceptions=True)
+
+    platform = FakePlatform(time)
+    taking_over = sender_for(db, platform)
+    assert await taking_over.drain_once() == 0  # the lease still runs: the dead sender might be slow
+    time.seconds = 7.0
+    with caplog.at_level("WARNING", logger="bot.outbox_sender"):
+        assert await taking_over.drain_once() == 1
+    assert platform.texts() == ["where is my quote?"]  # at least once: sent again
+    [row] = rows(db)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, "interrupted")
+    [warning] = [r.getMessage() for r in caplog.records if "found sending" in r.getMessage()]
+    assert "rows=1" in warning and "host-a:101" in warning and "quote" not in warning
+
+
+async def test_a_sent_row_whose_record_fails_is_recorded_later_and_never_sent_again(db: Database) -> None:
+    time = VirtualTime()
+    platform = FakePlatform(time)
+    put(db, "A", "hello")
+    cuts = [OperationalError("UPDATE outbox SET status=?", {}, Exception("server closed the connection"))]
+
+    def cut_the_first_record_of_sent(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE outbox") and "sent_at" in statement and cuts:
+            raise cuts.pop()
+
+    event.listen(db.engine, "before_cursor_execute", cut_the_first_record_of_sent)
+    sender = sender_for(db, platform)
+    try:
+        await sender.drain_once()
+    except OperationalError:
+        pass  # as `run` does: the round failed, the next one goes on
+    time.seconds += 60.0  # long past any lease
+    await sender.drain_once()
+    assert platform.texts() == ["hello"]
+    assert statuses(db) == [("hello", OutboxStatus.SENT, 1)]
+    assert not cuts and 0.5 in time.sleeps  # recorded again after a backoff

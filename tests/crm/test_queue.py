@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from crm_core.errors import NotFound
+from crm_core.models import OutboxMessage
 from crm_core.services import inbox, outbox
 from crm_core.services.queue import DurableQueue
 from crm_core.uow import Database, UnitOfWork
@@ -162,3 +163,30 @@ def test_done_rows_are_listed_by_status_counted_and_pruned(
     assert change(db, q.prune, now + timedelta(seconds=1)) == 1
     assert [s for s, _ in states(db, q)] == [str(q.given_up), str(q.pending)]
     assert change(db, q.requeue, now) == 1  # all given-up rows
+
+
+def test_a_sending_mark_is_refused_to_a_claim_whose_lease_ran_out_and_was_taken_again(db: Database, now: datetime) -> None:
+    fill(db, add_messages, 1, now)
+    [(row_id, first_attempt, _)] = claim(db, outbox.QUEUE, now)
+    later = now + outbox.QUEUE.lease + timedelta(seconds=1)
+    [(_, second_attempt, _)] = claim(db, outbox.QUEUE, later)  # the first claimant stalled
+    assert change(db, outbox.mark_sending, row_id, first_attempt, later, "host-a:1") is False
+    assert change(db, outbox.mark_sending, row_id, second_attempt, later, "host-b:2") is True
+    assert states(db, outbox.QUEUE) == [("sending", 2)]
+
+
+def test_sending_rows_come_back_when_their_lease_runs_out_and_are_given_up_after_the_last_attempt(
+    db: Database, now: datetime
+) -> None:
+    fill(db, add_messages, 2, now)
+    [(first, attempts, _), (last, _, _)] = claim(db, outbox.QUEUE, now)
+    with db.unit_of_work() as uow:  # the second has no attempt left
+        uow.session.get(OutboxMessage, last).attempts = outbox.MAX_ATTEMPTS
+        uow.commit()
+    assert change(db, outbox.mark_sending, first, attempts, now, "host-a:1")
+    assert change(db, outbox.mark_sending, last, outbox.MAX_ATTEMPTS, now, "host-a:1")
+    assert change(db, outbox.QUEUE.interrupted, now + outbox.QUEUE.lease - timedelta(seconds=1)) == []  # still leased
+    found = change(db, outbox.QUEUE.interrupted, now + outbox.QUEUE.lease)
+    assert [(r.id, r.sending_by) for r in found] == [(first, "host-a:1"), (last, "host-a:1")]
+    assert states(db, outbox.QUEUE) == [("pending", 1), ("dead", outbox.MAX_ATTEMPTS)]
+    assert [(i, a) for i, a, _ in claim(db, outbox.QUEUE, now + outbox.QUEUE.lease)] == [(first, 2)]
