@@ -51,7 +51,13 @@ INTERACTION_PHRASES: dict[InteractionType, tuple[str, ...]] = {
         "cold call", "cold called", "cold calling", "spoke on the phone", "on the phone",
         "talked on the phone", "got off the phone", "voicemail", "left a voicemail",
         "left voicemail", "dialed", "dialled", "ring", "call back", "callback", "called back",
-        "intro call", "discovery call", "follow up call", "follow-up call", "calld", "caled",
+        "intro call", "discovery call", "follow up call", "follow-up call", "calld", "caled", "cald",
+        # a conversation without a place is a call, as CRMs log it ("spoke to", "quick chat")
+        "spoke to", "spoke with", "speak to", "speak with", "spoken to", "spoken with",
+        "talked to", "talked with", "talk to", "talk with", "chatted with", "chatted to",
+        "chat with", "had a chat with", "quick chat", "quick chat with", "quick call",
+        "vm", "vms", "left vm", "left a vm", "left a vm for", "voice mail", "voice-mail",
+        "left a message", "left a msg",
     ),
     InteractionType.MEETING: (
         "met", "meet", "meeting", "meetings", "mtg", "mtgs", "metting", "meting", "meetng",
@@ -61,7 +67,8 @@ INTERACTION_PHRASES: dict[InteractionType, tuple[str, ...]] = {
     ),
     InteractionType.EMAIL: (
         "emailed", "email", "emails", "e-mail", "e-mailed", "mail", "mailed", "wrote to",
-        "sent an email", "sent a mail", "emailing", "emial", "emal", "emailled",
+        "sent an email", "sent a mail", "emailing", "emial", "emal", "emailled", "dropped a line",
+        "dropped an email", "sent", "sent over", "sent across",
     ),
     InteractionType.DEMO: (
         "demo", "demos", "demoed", "demo'd", "demod", "demoing", "showed the product",
