@@ -38,6 +38,7 @@ from nlp_models.names import (
 )
 from nlp_models.rules import extract_rule_entities
 from nlp_models.rules.tickets import bare_ticket_numbers
+from nlp_models.tasks import reports_what_happened
 from nlp_models.text import MAX_UNDERSTOOD_CHARS, mask_names, safe_text
 from nlp_models.types import Entity, ParseResult
 
@@ -109,6 +110,9 @@ class NluPipeline:
         # as written for what a wrongly found name would hide
         prediction = self.classifier.predict(masked, also=head if masked != head else None)
         intent = Intent(prediction.label)
+        if intent is Intent.SCHEDULE_FOLLOWUP and reports_what_happened(head):
+            # "called Rohan about the order, f/u tomorrow": what happened, with its next step
+            intent = Intent.LOG_INTERACTION
         entities = combine_entities(head, intent, now, tz, self.default_currency, known, learned)
         return ParseResult(text, intent, prediction.confidence, entities)
 

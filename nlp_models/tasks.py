@@ -1,5 +1,5 @@
 """Reading messages about follow-ups: what a new one should say, the next step a logged
-call names, whether a message moves an existing one, which listing it asks for, and the
+call names, whether a message asking for one reports what happened first (then it is a log), whether a message moves an existing one, which listing it asks for, and the
 words that may name one.
 
 Deterministic rules over the text (and the DATE entities' texts found in it), the same on
@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
+from nlp_models.labels import EntityLabel
 from nlp_models.rules.dates.impossible import impossible_when
+from nlp_models.rules.synonyms import find_synonyms
 
 # -- what a new follow-up should say --------------------------------------------------------
 
@@ -87,6 +89,35 @@ def next_step(text: str, date_text: str) -> str | None:
     rest = re.sub(r"^with\s+", "follow up with ", rest, flags=re.IGNORECASE)
     rest = _TRAILING_LINKS.sub("", " ".join(rest.split())).strip(" :-")
     return rest[0].upper() + rest[1:] if len(rest.split()) >= 2 else None
+
+
+# -- a log that also names its next step ------------------------------------------------------
+
+# words a report may open with before what happened ("just called", "today met")
+_OPENERS = frozenset({
+    "just", "i", "we", "today", "earlier", "finally", "ok", "okay", "so", "also", "fyi", "update",
+    "this", "morning", "afternoon", "yesterday", "have", "had",
+})
+_PAST_IRREGULAR = frozenset({
+    "met", "spoke", "spoken", "rang", "rung", "sent", "wrote", "left", "sat", "saw", "went",
+    "had", "got", "took", "gave", "told", "caught", "demo'd", "demod", "cald", "calld",
+})
+
+
+def reports_what_happened(text: str) -> bool:
+    """Whether the message opens with an interaction that happened ("called Rohan …, f/u
+    tomorrow", "just met Hugo, next step: proposal friday"): it is a log, and what it asks
+    for later is the log's next step, not the message's point. An order ("call Rohan
+    tomorrow") or a request ("remind me to call Rohan") does not open that way."""
+    found = [e for e in find_synonyms(text) if e.label is EntityLabel.INTERACTION_TYPE]
+    if not found:
+        return False
+    first = min(found, key=lambda e: (e.start, -e.end))
+    before = re.findall(r"[\w']+", text[: first.start].lower())
+    if any(word not in _OPENERS for word in before):
+        return False
+    verb = first.text.split()[0].lower()
+    return verb in _PAST_IRREGULAR or verb.endswith(("ed", "'d"))
 
 
 # -- moving an existing follow-up -----------------------------------------------------------

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+import spacy
 from scipy.special import softmax
 
 from nlp_models.evaluation import evaluate, read_gold
-from nlp_models.intent_classifier import IntentClassifier
+from nlp_models.intent_classifier import IntentClassifier, Prediction
 from nlp_models.labels import EntityLabel, Intent
 from nlp_models.names import (
     companies_by_context,
@@ -360,3 +361,27 @@ def test_pronouns_question_words_and_greetings_are_no_names(text: str, name: str
 def test_a_city_or_country_is_a_place_only_after_in(text: str, place: bool) -> None:
     (jordan,) = _names(text, ("Jordan", EntityLabel.PERSON))
     assert is_a_place(text, jordan, frozenset({"jordan"})) is place
+
+
+class _Says:
+    """A classifier that gives one label, whatever the message."""
+
+    def __init__(self, label: Intent) -> None:
+        self.label = label
+
+    def predict(self, text: str, also: str | None = None) -> Any:
+        return Prediction(self.label.value, 0.6, Intent.LOG_INTERACTION.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("phoned Gianni Russo at Verdant Foods re the tender, f/u thursday 9am", Intent.LOG_INTERACTION),
+        ("call Gianni Russo at Verdant Foods thursday 9am", Intent.SCHEDULE_FOLLOWUP),
+    ],
+)
+def test_a_followup_asked_for_after_what_happened_is_a_log_with_its_next_step(text: str, intent: Intent) -> None:
+    pipeline = NluPipeline(_Says(Intent.SCHEDULE_FOLLOWUP), spacy.blank("en"))  # type: ignore[arg-type]
+    parsed = pipeline.parse(text, now=NOW)
+    assert parsed.intent is intent
+    assert [e.text for e in parsed.entities if e.label is EntityLabel.DATE] == ["thursday 9am"]

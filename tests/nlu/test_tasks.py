@@ -13,6 +13,7 @@ from nlp_models.tasks import (
     is_reschedule,
     names_a_next_step,
     next_step,
+    reports_what_happened,
     says_followup,
     words,
 )
@@ -122,3 +123,24 @@ def test_followup_words_leave_out_the_words_of_moving_one_when_moving() -> None:
 
 def test_followup_words_keep_the_words_of_moving_one_otherwise() -> None:
     assert followup_words("push the pricing reminder back") == {"push", "pricing", "reminder", "back"}
+
+
+@pytest.mark.parametrize(
+    ("text", "reports"),
+    [
+        # opens with what happened: a log, whatever it asks for next
+        ("phoned Gianni Russo at Verdant Foods re the tender, f/u thursday 9am", True),
+        ("just met Priya at Kestrel, next step proposal friday", True),
+        ("emailed Tom the quote, follow up monday", True),
+        ("today spoke with Maria about renewal, f/u in 2 weeks", True),
+        ("left a vm for Otieno, try again thursday", True),
+        # an order, a request, a plan: a follow-up
+        ("call Gianni Russo thursday 9am", False),
+        ("remind me to call Gianni after the tender", False),
+        ("follow up with the people I called yesterday", False),
+        ("schedule a demo with Verdant Foods friday", False),
+        ("meeting with Hugo next tuesday 3pm", False),
+    ],
+)
+def test_a_message_that_opens_with_what_happened_reports_it(text: str, reports: bool) -> None:
+    assert reports_what_happened(text) is reports
