@@ -18,6 +18,7 @@ from intents.handlers.common import (
     when_text,
     who,
 )
+from intents.handlers.interactions import log_interaction
 from intents.messages import Reply, Text
 from intents.slots import SlotName
 from intents.state import Request
@@ -31,9 +32,11 @@ from nlp_models.tasks import (
     followup_title,
     followup_words,
     is_reschedule,
+    names_a_next_step,
     says_followup,
     words,
 )
+from nlp_models.values import DateValue
 
 
 def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
@@ -48,6 +51,8 @@ def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
     if when is None:
         raise Ask(SlotName.WHEN, "When should I remind you? For example “tomorrow 3pm” or “next friday”.")
     due = when.starts_at(DEFAULT_DUE_TIME)
+    if _a_past_interaction(turn, req, when, due):
+        return log_interaction(turn, req)
     contact, company = who(turn, req, ask=None, person_optional=True)
     answered = str(req.slots.get("title") or "").strip()
     title = answered[:1].upper() + answered[1:] if answered else followup_title(text, entity_texts(req, EntityLabel.DATE))
@@ -59,6 +64,19 @@ def schedule_followup(turn: Turn, req: Request) -> list[Reply]:
         turn.uow, title, due, turn.user, contact=contact, company=company, now=turn.now
     )
     return [Text(f"Follow-up “{followup.title}” due {when_text(followup.due_at, turn)}.", actions=(UNDO,))]
+
+
+def _a_past_interaction(turn: Turn, req: Request, when: DateValue, due: datetime) -> bool:
+    """Whether the message logs what happened rather than asking for a reminder: "call with
+    Ana Souza on 12/3 at 4:30pm" said on 7 December names a call and a day before today (or a
+    moment already gone), and no next step ("remind", "f/u", "send") in the date's clause.
+    A reminder for a past time is asked about instead (the service refuses it)."""
+    if "when" in req.slots or due >= turn.now or not entity_values(req, EntityLabel.INTERACTION_TYPE):
+        return False
+    if when.moment is None and when.first >= turn.now.astimezone(turn.tz).date():
+        return False  # "call with Ana today": today's reminder, asked about when it is late
+    text = str(req.slots.get("text", ""))
+    return not any(names_a_next_step(text, said) for said in entity_texts(req, EntityLabel.DATE))
 
 
 def _reschedule(turn: Turn, req: Request) -> list[Reply] | None:

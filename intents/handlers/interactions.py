@@ -17,6 +17,10 @@ from nlp_models.tasks import names_a_next_step, next_step
 from nlp_models.values import DateKind, DateValue
 
 ARTICLE_AND_NAME = {"email": "an e-mail"}
+# A period dates an interaction only when it is this short ("last week", "earlier this
+# week"); a longer one ("in Feb", "last month") is what the note is about, not when it was
+# made, so the interaction is dated now.
+LONGEST_DATING_PERIOD_DAYS = 7
 
 
 def log_interaction(turn: Turn, req: Request) -> list[Reply]:
@@ -41,13 +45,15 @@ def log_interaction(turn: Turn, req: Request) -> list[Reply]:
 
 
 def _split_dates(req: Request, turn: Turn) -> tuple[list[DateValue], list[tuple[DateValue, str]]]:
-    """The request's dates that have begun, and those still to come that name a next step
-    (a day or moment, or a period its clause says is one), each with its text."""
+    """The request's dates that have begun and can say when the interaction happened (a day,
+    a moment or a week at most), and those still to come that name a next step (a day or
+    moment, or a period its clause says is one), each with its text."""
     past: list[DateValue] = []
     future: list[tuple[DateValue, str]] = []
     for when, date_text in entity_dates(req, turn.tz):
         if when.starts_at(time(0, 0)) <= turn.now:
-            past.append(when)
+            if when.last is None or (when.last - when.first).days < LONGEST_DATING_PERIOD_DAYS:
+                past.append(when)
         elif when.kind is not DateKind.PERIOD or names_a_next_step(str(req.slots.get("text", "")), date_text):
             future.append((when, date_text))
     return past, future

@@ -11,6 +11,10 @@ from __future__ import annotations
 from tests.fakes.fake_language import P, Parse
 
 TABLE: dict[str, Parse] = {
+    'note: Lena is going on maternity leave in Feb': P('log_interaction', ('PERSON', 'Lena')),
+    'met Ana Souza on 12/3': P('log_interaction', ('PERSON', 'Ana Souza')),
+    'call with Ana Souza on 12/3 at 4:30pm': P('schedule_followup', ('PERSON', 'Ana Souza')),
+    'remind me to call Ana Souza on 12/3': P('schedule_followup', ('PERSON', 'Ana Souza')),
     'called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue': P('log_interaction', ('PERSON', 'Jane Smith'), ('ORG', 'Acme')),
     'had a meeting with Initech today, went fine': P('log_interaction', ('ORG', 'Initech')),
     "what's up with acme?": P('show_customer', ('ORG', 'acme')),

@@ -54,7 +54,7 @@ FORWARD_TABLE = [
     ("24/11", "2026-11-24"),
     ("24.11.", "2026-11-24"),
     ("2026-11-24", "2026-11-24"),
-    ("Nov 3", "2027-11-03"),
+    ("Nov 3", "2026-11-03"),  # 19 days ago is this year's, not next year's (issue 17)
     ("3/12", "2027-03-12"),
     ("this week", "2026-11-16/2026-11-22"),
     ("last week", "2026-11-09/2026-11-15"),
@@ -422,3 +422,23 @@ def test_a_change_of_date_is_two_dates_not_a_range() -> None:
 )
 def test_not_dates(text: str) -> None:
     assert dates(text) == []
+
+
+DEC_7 = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # Monday, 10:00 in New York
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("call with Ana Souza on 12/3 at 4:30pm", "2026-12-03T16:30"),  # four days ago
+        ("remind me on 10/8", "2026-10-08"),  # 60 days ago
+        ("remind me on 10/1", "2027-10-01"),  # 67 days ago: ahead
+        ("remind me on 1/15", "2027-01-15"),
+    ],
+)
+def test_a_forward_month_day_just_behind_us_stays_this_year(text: str, value: str) -> None:
+    assert dates(text, tz=NEW_YORK, now=DEC_7) == [value]
+
+
+def test_a_month_in_a_note_is_still_found_for_its_content() -> None:
+    assert dates("note: Lena is going on maternity leave in Feb", past=True, tz=BERLIN, now=DEC_7) == ["2026-02-01/2026-02-28"]

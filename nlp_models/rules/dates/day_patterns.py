@@ -4,7 +4,8 @@
 "monday the 30th"; "Nov 24", "24th of November", "christmas eve", "the 12th"; "2026-11-24",
 "11/24" and "24/11" (order by the user's zone), "24.11." (always day first), "24-11-2026".
 A month and day without a year, where only the intent says "what happened", is the next step
-when it falls in the next NEXT_STEP_DAYS days and behind us otherwise.
+when it falls in the next NEXT_STEP_DAYS days and behind us otherwise; one that points
+forward but fell in the last RECENT_PAST_DAYS days is this year's, in the past.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from nlp_models.rules.dates.calendar_units import (
 )
 from nlp_models.rules.dates.context import MessageContext
 from nlp_models.rules.dates.pattern_engine import PatternSet
-from nlp_models.rules.dates.tense import NEXT_STEP_DAYS
+from nlp_models.rules.dates.tense import NEXT_STEP_DAYS, RECENT_PAST_DAYS
 from nlp_models.rules.dates.vocabulary import (
     AMBIGUOUS_WEEKDAYS,
     DAY_OF_MONTH_RX,
@@ -176,7 +177,14 @@ def _month_day_atom(ctx: MessageContext, m: re.Match[str], month: int, dom: int,
         near = ahead is not None and (ahead - ctx.today).days <= NEXT_STEP_DAYS
         day = ahead if near else spec.resolve(ctx.today, False, True)
     else:
-        day = spec.resolve(ctx.today, ctx.forward(m.start()), True)
+        forward = ctx.forward(m.start())
+        day = spec.resolve(ctx.today, forward, True)
+        if forward:
+            # a day just behind us is this year's, not next year's: "call on 12/3" said on
+            # 7 December was four days ago (the dialogue asks rather than moving it a year)
+            behind = spec.resolve(ctx.today, False, True)
+            if behind is not None and (ctx.today - behind).days <= RECENT_PAST_DAYS:
+                day = behind
     if day is not None:
         yield Atom(m.start(), m.end(), DAY, day=day, spec=spec)
 

@@ -14,6 +14,10 @@ import re
 # A month and day with no year, where only the intent says "what happened": this many days
 # ahead at most is the next step named in the note, anything later was last year's.
 NEXT_STEP_DAYS = 62
+# A month and day with no year that points forward but fell this many days ago at most is
+# this year's, in the past ("12/3" said on 7 December is four days ago, not next year):
+# the dialogue asks about a follow-up in the past rather than moving it a year.
+RECENT_PAST_DAYS = 62
 
 # Prepositions count only right before the mention ("by friday", not "by region for Q3").
 _NEAR_FORWARD = re.compile(
