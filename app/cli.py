@@ -301,15 +301,20 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {revision}{suffix}")
 
 
-def _check_user(email: str, name: str, role: str, timezone: str) -> None:
+def _check_user(email: str, name: str, role: str, timezone: str, slack_id: str | None, telegram_id: int | None) -> None:
     """Refuse bad values before the database is opened (the service checks them again)."""
     from crm_core.cleaning import clean_email, clean_name
-    from crm_core.enums import Role
-    from crm_core.services.users import check_timezone
+    from crm_core.services.users import (
+        check_role,
+        check_slack_id,
+        check_telegram_id,
+        check_timezone,
+    )
 
-    if role not in {r.value for r in Role}:
-        _fail(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}")
     try:
+        check_role(role)
+        check_slack_id(slack_id)
+        check_telegram_id(telegram_id)
         clean_email(email)
         clean_name(name)
         check_timezone(timezone)
@@ -319,30 +324,41 @@ def _check_user(email: str, name: str, role: str, timezone: str) -> None:
 
 @users_app.command("add")
 def users_add(
-    email: Annotated[str, typer.Option(help="the user's e-mail; an existing user with it is updated")],
+    email: Annotated[str, typer.Option(help="the user's e-mail")],
     name: Annotated[str, typer.Option(help="full name")],
     role: Annotated[str, typer.Option(help="admin, manager, rep or agent")],
     timezone: Annotated[str | None, typer.Option(help="IANA time zone; default CRM_TIMEZONE")] = None,
-    slack_id: Annotated[str | None, typer.Option(help="Slack user id (U…)")] = None,
+    slack_id: Annotated[str | None, typer.Option(help="Slack user id (U… or W…)")] = None,
     telegram_id: Annotated[int | None, typer.Option(help="Telegram user id")] = None,
+    update: Annotated[bool, typer.Option("--update", help="change the user with this e-mail if there is one")] = False,
 ) -> None:
-    """Add a staff user, or update the one with this e-mail."""
+    """Add a staff user; with --update, change the one with this e-mail (says what changed)."""
     from sqlalchemy import select
 
     from crm_core.cleaning import clean_email
     from crm_core.models import StaffUser
-    from crm_core.services.users import add_user
+    from crm_core.services.users import add_user, changes
 
     settings = _settings()
-    _check_user(email, name, role, timezone or settings.crm_timezone)
+    _check_user(email, name, role, timezone or settings.crm_timezone, slack_id, telegram_id)
     with _database(settings) as db, db.unit_of_work() as uow:
         existing = uow.session.scalar(select(StaffUser).where(StaffUser.email == clean_email(email)))
         # an update without --timezone keeps the user's zone
         zone = timezone or (existing.timezone if existing else settings.crm_timezone)
+        wanted = changes(existing, name, role, zone, slack_id, telegram_id) if existing else []
+        if existing is not None and wanted and not update:
+            _fail(
+                f"staff user {existing.id} ({existing.email}) exists; add --update to change "
+                + ", ".join(wanted)
+            )
         user = add_user(uow, email, name, role, zone, slack_id, telegram_id)
         uow.commit()
-    verb = "updated" if existing else "added"
-    typer.echo(f"{verb} staff user {user.id}: {user.email} ({user.role.value}, {user.timezone})")
+    if existing is None:
+        typer.echo(f"added staff user {user.id}: {user.email} ({user.role.value}, {user.timezone})")
+    elif wanted:
+        typer.echo(f"updated staff user {user.id} ({user.email}): {', '.join(wanted)}")
+    else:
+        typer.echo(f"staff user {user.id} ({user.email}) unchanged")
 
 
 @users_app.command("list")
@@ -351,6 +367,7 @@ def users_list() -> None:
     from crm_core.services.users import list_users
 
     with _database(_settings()) as db, db.unit_of_work() as uow:
+        typer.echo("\t".join(["id", "email", "name", "role", "timezone", "slack_id", "telegram_id"]))
         for u in list_users(uow):
             fields = [u.id, u.email, u.name, u.role.value, u.timezone, u.slack_id or "-", u.telegram_id or "-"]
             typer.echo("\t".join(str(f) for f in fields) + ("" if u.active else "\tinactive"))
@@ -496,7 +513,22 @@ def _retry(queue: DurableQueue[Any], row_id: int | None) -> int:
 
 
 def main() -> None:
-    app()
+    """Run the program; a usage error (a bad or missing argument) is one line and exit 2."""
+    # typer (0.29) parses with a vendored click: its exceptions, not the click package's
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else exc.format_message(), err=True)
+        sys.exit(2)
+    except ClickException as exc:  # UsageError, BadParameter, NoSuchOption: exit 2
+        typer.echo(f"chatcrm: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("chatcrm: aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,12 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
 
 
+# SQLite without AUTOINCREMENT hands out the highest id again once that row is deleted (an
+# undone create), so an audit entry or an undo message would name two records under one id;
+# with it ids never go back. PostgreSQL's sequences never reuse and ignore the option.
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -62,6 +68,7 @@ class Timestamped:
 
 class StaffUser(Timestamped, Base):
     __tablename__ = "staff_users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -77,6 +84,7 @@ class StaffUser(Timestamped, Base):
 
 class Company(Timestamped, Base):
     __tablename__ = "companies"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -92,6 +100,7 @@ class Company(Timestamped, Base):
 
 class Contact(Timestamped, Base):
     __tablename__ = "contacts"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -109,6 +118,7 @@ class Contact(Timestamped, Base):
 
 class Interaction(Base):
     __tablename__ = "interactions"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[InteractionType] = mapped_column(_enum(InteractionType))
@@ -126,7 +136,10 @@ class Interaction(Base):
 
 class FollowUp(Timestamped, Base):
     __tablename__ = "followups"
-    __table_args__ = (Index("ix_followups_owner_status_due", "owner_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_followups_owner_status_due", "owner_id", "status", "due_at"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500))

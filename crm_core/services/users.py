@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, or_, select
 
@@ -13,13 +15,74 @@ from crm_core.errors import InvalidInput, NotFound
 from crm_core.models import StaffUser
 from crm_core.uow import UnitOfWork, snapshot
 
+# Slack user ids: U or W and upper-case letters or digits ("U0123ABCD", Enterprise "W…")
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
+
+
+@cache
+def _zones() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
 
 def check_timezone(name: str) -> str:
+    """The canonical IANA name of a time zone given in any case ("europe/berlin" -> "Europe/Berlin")."""
+    canonical = _zones().get(name.strip().lower(), name)
     try:
-        ZoneInfo(name)
+        ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"“{name[:64]}” is not a time zone; use an IANA name like Europe/Berlin.", field="timezone") from None
-    return name
+    return canonical
+
+
+def check_role(role: Role | str) -> Role:
+    """The role named, in any case ("AGENT" -> agent)."""
+    try:
+        return Role(role.strip().lower() if isinstance(role, str) else role)
+    except ValueError:
+        raise InvalidInput(f"Unknown role “{str(role)[:32]}”; one of {', '.join(r.value for r in Role)}.", field="role") from None
+
+
+def check_slack_id(slack_id: str | None) -> str | None:
+    if slack_id is not None and not SLACK_USER_ID.fullmatch(slack_id):
+        raise InvalidInput(f"“{slack_id[:40]}” is not a Slack user id (U or W, then capital letters and digits).", field="slack_id")
+    return slack_id or None
+
+
+def check_telegram_id(telegram_id: int | None) -> int | None:
+    if telegram_id is not None and telegram_id <= 0:
+        raise InvalidInput(f"{telegram_id} is not a Telegram user id (a positive number).", field="telegram_id")
+    return telegram_id
+
+
+def _values(name: str, role: Role | str, timezone: str, slack_id: str | None, telegram_id: int | None) -> dict[str, object]:
+    return {
+        "name": clean_name(name),
+        "role": check_role(role),
+        "timezone": check_timezone(timezone),
+        "slack_id": check_slack_id(slack_id),
+        "telegram_id": check_telegram_id(telegram_id),
+    }
+
+
+def _changed(user: StaffUser, values: dict[str, object]) -> dict[str, object]:
+    # a Slack or Telegram id not given keeps the one stored
+    return {
+        key: value
+        for key, value in values.items()
+        if (value is not None or key not in ("slack_id", "telegram_id")) and getattr(user, key) != value
+    }
+
+
+def changes(
+    user: StaffUser, name: str, role: Role | str, timezone: str, slack_id: str | None = None, telegram_id: int | None = None
+) -> list[str]:
+    """What add_user would change on this user, "role: rep → admin" each."""
+    values = _changed(user, _values(name, role, timezone, slack_id, telegram_id))
+    return [f"{key}: {_shown(getattr(user, key))} → {_shown(value)}" for key, value in values.items()]
+
+
+def _shown(value: object) -> str:
+    return "-" if value is None else str(getattr(value, "value", value))
 
 
 def add_user(
@@ -32,29 +95,20 @@ def add_user(
     telegram_id: int | None = None,
 ) -> StaffUser:
     """Add a staff user, or update the one with this e-mail (the command is safe to repeat)."""
-    try:
-        role = Role(role)
-    except ValueError:
-        raise InvalidInput(f"Unknown role “{role}”; one of {', '.join(r.value for r in Role)}.", field="role") from None
     email = clean_email(email)
-    values = {
-        "name": clean_name(name),
-        "role": role,
-        "timezone": check_timezone(timezone),
-        "slack_id": slack_id or None,
-        "telegram_id": telegram_id,
-    }
+    values = _values(name, role, timezone, slack_id, telegram_id)
     user = uow.session.scalar(select(StaffUser).where(StaffUser.email == email))
     if user is None:
         user = StaffUser(email=email, **values)
         uow.session.add(user)
         uow.created(user)
         return user
-    before = snapshot(user, set(values))
-    for key, value in values.items():
-        if value is not None or key not in ("slack_id", "telegram_id"):
-            setattr(user, key, value)
-    uow.updated(user, before)
+    changed = _changed(user, values)
+    before = snapshot(user, set(changed))
+    for key, value in changed.items():
+        setattr(user, key, value)
+    if changed:
+        uow.updated(user, before)
     return user
 
 

@@ -30,14 +30,26 @@ BAD_USERS: dict[str, Args] = {
     "e-mail": ("users", "add", "--email", "not-an-address", "--name", "X", "--role", "rep"),
     "time zone": ("users", "add", "--email", "x@example.org", "--name", "X", "--role", "rep",
                   "--timezone", "Mars/Olympus"),
+    "Slack user id": ("users", "add", "--email", "x@example.org", "--name", "X", "--role", "rep",
+                      "--slack-id", "jane"),
+    "Telegram user id": ("users", "add", "--email", "x@example.org", "--name", "X", "--role", "rep",
+                         "--telegram-id", "-5"),
+    "--telegram-id": ("users", "add", "--email", "x@example.org", "--name", "X", "--role", "rep",
+                      "--telegram-id", "abc"),
+    "--role": ("users", "add", "--email", "x@example.org", "--name", "X"),
 }  # fmt: skip
 ADD_JANE: Args = (
     "users", "add", "--email", "Jane.Doe@Example.org", "--name", "Jane  Doe", "--role", "rep",
-    "--timezone", "Europe/Berlin", "--slack-id", "U0JANE",
+    "--timezone", "europe/berlin", "--slack-id", "U0JANE",
 )  # fmt: skip
 # the same e-mail again: a new role, and no --timezone, which keeps hers
 UPDATE_JANE: Args = (
-    "users", "add", "--email", "jane.doe@example.org", "--name", "Jane Doe", "--role", "manager",
+    "users", "add", "--email", "jane.doe@example.org", "--name", "Jane Doe", "--role", "MANAGER",
+    "--update",
+)  # fmt: skip
+# a new role without --update: refused, nothing changes
+PROMOTE_JANE: Args = (
+    "users", "add", "--email", "jane.doe@example.org", "--name", "Jane Doe", "--role", "admin",
 )  # fmt: skip
 
 
@@ -60,7 +72,7 @@ class Session:
         return csv.DictReader(io.StringIO(self.out("export", kind, "--format", "csv"), newline=""))
 
     def users(self) -> dict[str, list[str]]:
-        rows = [line.split("\t") for line in self.out("users", "list").splitlines()]
+        rows = [line.split("\t") for line in self.out("users", "list").splitlines()[1:]]
         return {row[1]: row for row in rows}
 
 
@@ -87,7 +99,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     runs |= _run_together(env, [("db", "upgrade"), *BAD_USERS.values(), ("export", "widgets")])
     runs |= _run_together(env, [ADD_JANE, demo])
     second = _run_together(env, [demo, UPDATE_JANE])
-    runs |= _run_together(env, [("users", "list"), *exports])
+    runs |= _run_together(env, [("users", "list"), PROMOTE_JANE, *exports])
     runs[("second", *demo)] = second[demo]
     runs[UPDATE_JANE] = second[UPDATE_JANE]
     return Session(now, runs)
@@ -100,9 +112,7 @@ def test_db_upgrade_reports_the_revision_reached(session: Session) -> None:
 def test_users_add_then_update_then_list(session: Session) -> None:
     assert session.out(*ADD_JANE).startswith("added staff user ")
     assert session.out(*ADD_JANE).rstrip().endswith("jane.doe@example.org (rep, Europe/Berlin)")
-    assert (
-        session.out(*UPDATE_JANE).rstrip().endswith("jane.doe@example.org (manager, Europe/Berlin)")
-    )
+    assert session.out(*UPDATE_JANE).rstrip().endswith("(jane.doe@example.org): role: rep → manager")
     jane = session.users()["jane.doe@example.org"]
     assert jane[2:] == ["Jane Doe", "manager", "Europe/Berlin", "U0JANE", "-"]
     assert len(session.users()) == 7  # Jane and the six demo staff
@@ -115,6 +125,18 @@ def test_bad_user_input_is_one_clear_line_and_exit_2(session: Session, what: str
     assert proc.returncode == 2 and proc.stdout == b""
     assert message.startswith("chatcrm: ") and message.count("\n") == 1 and what in message
     assert "x@example.org" not in session.users()
+
+
+def test_a_new_role_for_an_existing_user_needs_update(session: Session) -> None:
+    proc = session.runs[PROMOTE_JANE]
+    assert proc.returncode == 2
+    assert "add --update to change role: manager → admin" in proc.stderr.decode()
+    assert session.users()["jane.doe@example.org"][3] == "manager"
+
+
+def test_users_list_starts_with_a_header(session: Session) -> None:
+    header = session.out("users", "list").splitlines()[0]
+    assert header.split("\t") == ["id", "email", "name", "role", "timezone", "slack_id", "telegram_id"]
 
 
 def test_an_unknown_export_kind_is_refused(session: Session) -> None:

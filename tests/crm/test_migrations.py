@@ -10,9 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 
 from crm_core.db import make_session_factory
-from crm_core.migrate import current_revision, head_revision, upgrade
-from crm_core.models import Base, Company
-from crm_core.services import customers
+from crm_core.enums import Role
+from crm_core.migrate import current_revision, downgrade, head_revision, upgrade
+from crm_core.models import Base, Company, Contact
+from crm_core.services import customers, undo, users
 from crm_core.uow import Database
 
 TABLES = {
@@ -66,3 +67,49 @@ def test_a_schema_that_drifts_from_the_models_is_noticed(empty_engine: Engine) -
         for d in differences(empty_engine)
     }
     assert found == {("add_index", "ix_contacts_email"), ("remove_column", "notes")}
+
+
+def old_database_with_an_undone_company(engine: Engine) -> Database:
+    """A database at 0004 (before ids were kept) where company 2 was created and undone."""
+    upgrade(engine, "0004")
+    db = Database(engine, make_session_factory(engine))
+    with db.unit_of_work() as uow:
+        rep = users.add_user(uow, "rita@example.com", "Rita Rep", Role.REP)
+        uow.commit()
+    for name in ("Acme Corp", "Globex"):
+        with db.unit_of_work(actor_id=rep.id) as uow:
+            customers.create_company(uow, name)
+            uow.commit()
+    with db.unit_of_work(actor_id=rep.id) as uow:
+        undo.undo_last(uow)
+        uow.commit()
+    return db
+
+
+def test_an_upgraded_old_database_does_not_reuse_ids(empty_engine: Engine) -> None:
+    db = old_database_with_an_undone_company(empty_engine)
+    upgrade(empty_engine)
+    with db.unit_of_work() as uow:
+        initech = customers.create_company(uow, "Initech")
+        uow.commit()
+    assert initech.id == 3  # not 2, the id of the undone Globex
+
+
+def test_the_upgrade_keeps_the_references_to_rebuilt_tables(empty_engine: Engine) -> None:
+    db = old_database_with_an_undone_company(empty_engine)
+    with db.unit_of_work() as uow:
+        jane = customers.create_contact(uow, "Jane Smith", company=uow.session.get_one(Company, 1))
+        uow.commit()
+    upgrade(empty_engine)
+    with db.unit_of_work() as uow:
+        assert uow.session.get_one(Contact, jane.id).company_id == 1
+
+
+def test_downgrade_and_upgrade_again_keep_the_data(empty_engine: Engine) -> None:
+    db = old_database_with_an_undone_company(empty_engine)
+    upgrade(empty_engine)
+    downgrade(empty_engine, "0004")
+    upgrade(empty_engine)
+    assert differences(empty_engine) == []
+    with db.unit_of_work() as uow:
+        assert list(uow.session.scalars(select(Company.name))) == ["Acme Corp"]

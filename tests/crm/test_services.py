@@ -674,15 +674,11 @@ def test_adding_a_user_again_updates_it(db: Database) -> None:
             "name": "Rita",
             "role": "rep",
             "timezone": "Europe/Berlin",
-            "slack_id": "U1",
-            "telegram_id": 42,
         },
         {
             "name": "Rita Rep",
             "role": "manager",
             "timezone": "Asia/Tokyo",
-            "slack_id": "U1",
-            "telegram_id": 42,
         },
     )
 

@@ -8,10 +8,10 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import func, select
 
-from crm_core.enums import AuditAction, FollowUpStatus
+from crm_core.enums import AuditAction, FollowUpStatus, InteractionType
 from crm_core.errors import NothingToUndo
 from crm_core.models import AuditEntry, Base, Company, Contact, FollowUp, StaffUser
-from crm_core.services import customers, followups, undo
+from crm_core.services import customers, followups, interactions, undo
 from crm_core.services.undo import Reverted
 from crm_core.uow import Database, UnitOfWork
 
@@ -263,3 +263,23 @@ def test_a_rolled_back_change_leaves_no_audit_entry(db: Database, rep: StaffUser
         assert [(e.action, e.entity, e.after and e.after["name"]) for e in entries] == [
             (AuditAction.CREATE, "company", "Globex")
         ]
+
+
+def test_a_create_after_an_undone_create_gets_a_new_id(
+    db: Database, rep: StaffUser, now: datetime
+) -> None:
+    # the audit log and undo messages name records by id: one id must never mean two records
+    acme = create_company(db, rep, "Acme Corp")
+
+    def log_call() -> int:
+        with db.unit_of_work(actor_id=rep.id) as uow:
+            call = interactions.log_interaction(
+                uow, InteractionType.CALL, "Talked about pricing", now, load(uow, rep),
+                company=load(uow, acme), now=now,
+            )  # fmt: skip
+            uow.commit()
+        return call.id
+
+    first = log_call()
+    undo_as(db, rep)
+    assert log_call() > first
