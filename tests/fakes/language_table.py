@@ -11,6 +11,8 @@ from __future__ import annotations
 from tests.fakes.fake_language import P, Parse
 
 TABLE: dict[str, Parse] = {
+    "which follow-ups are overdue across the team?": P('list_followups'),
+    "what's up with Initech?": P('show_customer', ('ORG', 'Initech')),
     'called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue': P('log_interaction', ('PERSON', 'Jane Smith'), ('ORG', 'Acme')),
     'had a meeting with Initech today, went fine': P('log_interaction', ('ORG', 'Initech')),
     "what's up with acme?": P('show_customer', ('ORG', 'acme')),
