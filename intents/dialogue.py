@@ -40,6 +40,7 @@ from intents.messages import (
 )
 from intents.state import ConversationMemory, Request
 from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
+from intents.wording import intent_phrase
 from nlp_models.labels import EntityLabel, Intent
 from nlp_models.rules.dates.impossible import impossible_when
 from nlp_models.types import ParseResult
@@ -190,7 +191,7 @@ class Dialogue:
         asked = slots.slot(pending.asking)
         if plain in CANCEL_WORDS or parse.intent is Intent.CANCEL:
             turn.memory.pending = None
-            return [Text(f"OK, cancelled ({_describe(pending)}). Nothing was saved.")]
+            return [Text(f"OK, I cancelled {_describe(pending)}. Nothing was saved.")]
         if plain in ("help", "/help", "?"):
             help_text = self.handlers[Intent.HELP](turn, pending)
             return [*help_text, _question_again(pending, "Back to the question:")]
@@ -214,7 +215,7 @@ class Dialogue:
             if yes == no:
                 if parse.intent in TASK_INTENTS and parse.confidence >= CONFIRM_NEW_REQUEST_CONFIDENCE:
                     turn.memory.pending = None
-                    turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                    turn.notes.append(f"(I dropped the earlier request, {_describe(pending)}.)")
                     return None
                 return [_question_again(pending, "Please answer yes or no (or “cancel”).")]
             pending.slots[pending.confirm] = yes
@@ -231,13 +232,13 @@ class Dialogue:
             # a list of follow-ups is answered by picking; anything else is something new
             if parse.intent in TASK_INTENTS or parse.intent in (Intent.GREET, Intent.THANKS):
                 turn.memory.pending = None
-                turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                turn.notes.append(f"(I dropped the earlier request, {_describe(pending)}.)")
                 return None
             return [_question_again(pending, "I didn't get which one.")]
         else:
             if is_new:
                 turn.memory.pending = None
-                turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                turn.notes.append(f"(I dropped the earlier request, {_describe(pending)}.)")
                 return None
             bad = impossible_when(parse.text) if asked is not None and asked.strict else None
             if bad is not None:
@@ -246,7 +247,7 @@ class Dialogue:
             if value is None and parse.intent in TASK_INTENTS and parse.confidence >= NEW_REQUEST_CONFIDENCE:
                 # no answer in it, and surely a request of its own ("tasks overdue")
                 turn.memory.pending = None
-                turn.notes.append(f"(I dropped the earlier request: {_describe(pending)}.)")
+                turn.notes.append(f"(I dropped the earlier request, {_describe(pending)}.)")
                 return None
             if value is None:
                 missing = "I didn't find a day or time in that." if pending.asking == "when" else "I didn't get that."
@@ -452,7 +453,7 @@ def _question_again(pending: Request, prefix: str) -> Reply:
 
 
 def _describe(request: Request) -> str:
-    return request.intent.replace("_", " ")
+    return intent_phrase(request.intent)
 
 
 def _with_notes(turn: Turn, replies: list[Reply]) -> list[Reply]:

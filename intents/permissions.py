@@ -1,9 +1,11 @@
 """Who may run which intent: checked before any handler. Customers (Telegram contacts) never
-reach staff features; staff see every customer but only their own follow-ups."""
+reach staff features; staff see every customer; follow-ups are completed and snoozed by their
+owner only (managers and admins see everyone's listed: intents.handlers.followups)."""
 
 from __future__ import annotations
 
 from crm_core.enums import Role
+from intents.wording import role_phrase
 from nlp_models.labels import Intent
 
 CONVERSATION = frozenset(
@@ -43,4 +45,4 @@ def refusal(role: str) -> str:
             "Sorry, I'm the chatcrm assistant for our customers, and that isn't something I can do "
             "for you. Tell us about a problem with an order or ask a question, and our team will help."
         )
-    return f"As {role} you can't do that here. Type “help” to see what you can do."
+    return f"As {role_phrase(role)} you can't do that here. Type “help” to see what you can do."

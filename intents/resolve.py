@@ -15,13 +15,25 @@ from intents.turn import Ask, Confirm, Turn
 NEW = "#new"
 
 
+class NotInCrm(Exception):  # noqa: N818 - an outcome of a look-up, not a failure
+    """A look-up (`create="never"`) named someone the CRM does not have: the handler says so
+    instead of asking whether to create it (a question never creates a record)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def _picked_id(value: object) -> int | None:
     if isinstance(value, str) and value.startswith("#") and value[1:].isdigit():
         return int(value[1:])
     return None
 
 
-def company(turn: Turn, req: Request, slot: str = "company", create: bool = True) -> Company | None:
+def company(
+    turn: Turn, req: Request, slot: str = "company", create: bool = True, lookup: bool = False
+) -> Company | None:
+    """The company named in `slot`. `lookup`: none of that name raises NotInCrm."""
     value = req.slots.get(slot)
     if not value:
         return None
@@ -43,6 +55,8 @@ def company(turn: Turn, req: Request, slot: str = "company", create: bool = True
         if create:
             options.append((f"a new company “{name}”", NEW))
         raise Ask(slot, f"Which company do you mean by “{name}”?", options)
+    if lookup:
+        raise NotInCrm(name)
     if not create:
         raise Ask(slot, f"I don't know a company called “{name}”. Which company? (or “cancel”)")
     answer = req.slots.get(f"{slot}_create")
@@ -69,8 +83,10 @@ def contact(
     at: Company | None = None,
     create: bool = True,
     optional: bool = False,
+    lookup: bool = False,
 ) -> Contact | None:
     """The contact named in `slot`, looked up at the company `at` first, then everywhere.
+    `lookup`: none of that name raises NotInCrm.
 
     `optional`: when the user declines to create an unknown person, return None (the request
     goes on without a contact) instead of asking for another name.
@@ -108,6 +124,8 @@ def contact(
         if create:
             options.append((f"a new contact “{name}”{where}", NEW))
         raise Ask(slot, f"Which “{name}” do you mean?", options)
+    if lookup:
+        raise NotInCrm(name)
     if not create:
         raise Ask(slot, f"I don't know anyone called “{name}”. Who do you mean? (or “cancel”)")
     answer = req.slots.get(f"{slot}_create")

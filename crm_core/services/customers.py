@@ -177,6 +177,26 @@ def find_contacts(
     return _load(uow, Contact, _rank(query, keyed))
 
 
+CLOSEST_CUTOFF = 60
+
+
+def closest_names(uow: UnitOfWork, query: str, index: NameIndex | None = None, limit: int = 3) -> list[str]:
+    """The company and contact names nearest to `query`, best first: what to offer when a
+    look-up finds nothing (looser than the matching that picks a record)."""
+    index = index or name_index(uow)
+    key = name_key(query)
+    if not key:
+        return []
+    names = [*index.company_names, *index.contact_names]
+    keys = [k for _, k in index.companies] + [k for _, k, _ in index.contacts]
+    found = process.extract(key, dict(enumerate(keys)), scorer=fuzz.WRatio, score_cutoff=CLOSEST_CUTOFF, limit=limit * 2)
+    out: list[str] = []
+    for _, _, i in found:
+        if names[i] not in out:
+            out.append(names[i])
+    return out[:limit]
+
+
 def contacts_by_email(uow: UnitOfWork, email: str) -> list[Contact]:
     return list(uow.session.scalars(select(Contact).where(Contact.email == email.strip().lower())))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -58,21 +58,40 @@ def pending_followups(
     company: Company | None = None,
 ) -> list[FollowUp]:
     """The owner's open and snoozed follow-ups, by due time, optionally in [due_from, due_before)."""
-    stmt = (
-        select(FollowUp)
-        .options(selectinload(FollowUp.contact), selectinload(FollowUp.company))
-        .where(FollowUp.owner_id == owner.id, FollowUp.status.in_(PENDING))
-        .order_by(FollowUp.due_at, FollowUp.id)
-    )
-    if due_from is not None:
-        stmt = stmt.where(FollowUp.due_at >= due_from)
-    if due_before is not None:
-        stmt = stmt.where(FollowUp.due_at < due_before)
+    stmt = _pending(due_from, due_before).where(FollowUp.owner_id == owner.id).order_by(FollowUp.due_at, FollowUp.id)
     if contact is not None:
         stmt = stmt.where(FollowUp.contact_id == contact.id)
     elif company is not None:
         stmt = stmt.where(FollowUp.company_id == company.id)
     return list(uow.session.scalars(stmt))
+
+
+def team_pending_followups(
+    uow: UnitOfWork, due_from: datetime | None = None, due_before: datetime | None = None
+) -> list[FollowUp]:
+    """Everyone's open and snoozed follow-ups (what a manager or admin oversees; the model has
+    no teams, so the team is every staff user), by owner's name, then due time, optionally
+    in [due_from, due_before). Each comes with its owner loaded."""
+    stmt = (
+        _pending(due_from, due_before)
+        .join(StaffUser, FollowUp.owner_id == StaffUser.id)
+        .options(selectinload(FollowUp.owner))
+        .order_by(StaffUser.name, StaffUser.id, FollowUp.due_at, FollowUp.id)
+    )
+    return list(uow.session.scalars(stmt))
+
+
+def _pending(due_from: datetime | None, due_before: datetime | None) -> Select[tuple[FollowUp]]:
+    stmt = (
+        select(FollowUp)
+        .options(selectinload(FollowUp.contact), selectinload(FollowUp.company))
+        .where(FollowUp.status.in_(PENDING))
+    )
+    if due_from is not None:
+        stmt = stmt.where(FollowUp.due_at >= due_from)
+    if due_before is not None:
+        stmt = stmt.where(FollowUp.due_at < due_before)
+    return stmt
 
 
 def complete_followup(uow: UnitOfWork, followup: FollowUp, now: datetime | None = None) -> FollowUp:

@@ -103,9 +103,15 @@ def customer_from_answer(turn: Turn, req: Request) -> None:
 
 
 def who(
-    turn: Turn, req: Request, ask: str | None, create: bool = True, person_optional: bool = False
+    turn: Turn,
+    req: Request,
+    ask: str | None,
+    create: bool = True,
+    person_optional: bool = False,
+    lookup: bool = False,
 ) -> tuple[Contact | None, Company | None]:
-    """Resolve the request's company and person; ask `ask` when neither is named."""
+    """Resolve the request's company and person; ask `ask` when neither is named. `lookup`:
+    a name the CRM lacks raises resolve.NotInCrm (nothing is offered for creation)."""
     seed_names(req)
     _fix_swapped_labels(turn, req)
     customer_from_answer(turn, req)
@@ -115,8 +121,10 @@ def who(
         if ask is None:
             return None, None
         raise Ask(SlotName.CUSTOMER, ask)
-    company = resolve.company(turn, req, create=create)
-    contact = resolve.contact(turn, req, at=company, create=create, optional=person_optional or company is not None)
+    company = resolve.company(turn, req, create=create and not lookup, lookup=lookup)
+    contact = resolve.contact(
+        turn, req, at=company, create=create and not lookup, optional=person_optional or company is not None, lookup=lookup
+    )
     if company is None and contact is not None:
         company = contact.company
     return contact, company

@@ -15,6 +15,7 @@ from intents.messages import Reply, Text
 from intents.slots import SlotName
 from intents.state import Request
 from intents.turn import Ask, Confirm, Handler, HelpTopic, Turn, entity_values
+from intents.wording import interaction_word
 from nlp_models.contacts import (
     address_not_taken,
     asks_new_owner,
@@ -214,7 +215,10 @@ def _show(value: object) -> str:
 
 
 def show_customer(turn: Turn, req: Request) -> list[Reply]:
-    contact, company = who(turn, req, ask="Who should I look up? (a contact or a company)")
+    try:
+        contact, company = who(turn, req, ask="Who should I look up? (a contact or a company)", lookup=True)
+    except resolve.NotInCrm as unknown:
+        return [_not_in_crm(turn, unknown.name)]
     summary = customers.customer_summary(
         turn.uow, company=company if contact is None else None, contact=contact, include_contacts=contact is None
     )
@@ -235,7 +239,7 @@ def show_customer(turn: Turn, req: Request) -> list[Reply]:
         for i in summary.interactions:
             who_text = f" with {i.contact.name}" if i.contact is not None and contact is None else ""
             by = f" ({i.author.name.split()[0]})" if i.author is not None else ""
-            lines.append(f"  • {when_text(i.occurred_at, turn)} {i.type.value}{who_text}{by}: {_short(i.summary)}")
+            lines.append(f"  • {when_text(i.occurred_at, turn)} {interaction_word(i.type)}{who_text}{by}: {_short(i.summary)}")
     else:
         lines.append("No interactions logged yet.")
     if summary.open_followups:
@@ -244,6 +248,18 @@ def show_customer(turn: Turn, req: Request) -> list[Reply]:
     else:
         lines.append("No open follow-ups.")
     return [Text("\n".join(lines))]
+
+
+def _not_in_crm(turn: Turn, name: str) -> Reply:
+    """A look-up of a name the CRM lacks: say so, and offer the closest names (a question is
+    never an offer to create a record)."""
+    closest = customers.closest_names(turn.uow, name, index=turn.names)
+    if not closest:
+        return Text(f"“{name}” isn't in the CRM. To add it, say “add company {name}” or “add contact {name}”.")
+    return Text(
+        f"“{name}” isn't in the CRM. The closest names: {', '.join(closest)}. "
+        f"Say “what's up with {closest[0]}?” to see one."
+    )
 
 
 def _contact_bit(c: Contact) -> str:

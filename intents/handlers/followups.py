@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from crm_core.enums import Role
 from crm_core.models import FollowUp
 from crm_core.services import customers, followups
 from intents.handlers.common import (
@@ -117,38 +118,51 @@ def _at_time_of(day: datetime, model: datetime, tz: ZoneInfo) -> datetime:
 
 
 def list_followups(turn: Turn, req: Request) -> list[Reply]:
+    """A rep's own follow-ups; a manager's or admin's are everyone's, each line with its owner
+    (unless they ask for their own: "show my follow-ups", "what do I have tomorrow?")."""
     text = str(req.slots.get("text", ""))
     dates = entity_dates(req, turn.tz)
     _, end_today = local_day(turn.now, turn.tz)
     listing = followup_listing(text)
+    team = turn.actor.role in OVERSEES_TEAM and not _MINE.search(text)
     if dates:
         when, said = dates[0]
-        start, end = when.day_span()
-        items = followups.pending_followups(turn.uow, turn.user, due_from=start, due_before=end)
-        what = said or "then"
+        due_from, due_before = when.day_span()
+        what = f"due {said or 'then'}"
     elif listing is Listing.OVERDUE:
-        items = followups.pending_followups(turn.uow, turn.user, due_before=turn.now)
-        what = "overdue"
+        due_from, due_before, what = None, turn.now, "overdue"
     elif listing is Listing.DUE_TODAY:
-        items = followups.pending_followups(turn.uow, turn.user, due_before=end_today)
-        what = "due today or overdue"
+        due_from, due_before, what = None, end_today, "due today or overdue"
     else:
-        items = followups.pending_followups(turn.uow, turn.user)
-        what = "open"
+        due_from, due_before, what = None, None, ""
+    if team:
+        items = followups.team_pending_followups(turn.uow, due_from=due_from, due_before=due_before)
+    else:
+        items = followups.pending_followups(turn.uow, turn.user, due_from=due_from, due_before=due_before)
     turn.memory.last_list = [f.id for f in items]
+    whose = " across the team" if team else ""
     if not items:
-        return [Text(f"No open follow-ups {_phrase(what)}. Nice!")]
-    lines = [f"{len(items)} follow-up{'s' if len(items) != 1 else ''} {_phrase(what)}:"]
-    lines += [f"{i}. {followup_line(f, turn)}" for i, f in enumerate(items, 1)]
-    n = min(2, len(items))
-    lines.append(f"Say “done {n}” to complete one, “snooze {n} 1d” to put it off a day.")
+        if not what:
+            return [Text(f"No open follow-ups{whose}.")]
+        # nothing late is good news; an empty day is just empty
+        return [Text(f"Nothing {what}{whose}." + (" Nice!" if "overdue" in what else ""))]
+    lines = [f"{len(items)} {'open ' if not what else ''}follow-up{'s' if len(items) != 1 else ''}{' ' + what if what else ''}{whose}:"]
+    lines += [f"{i}. {followup_line(f, turn)}{_owner_tail(f, turn) if team else ''}" for i, f in enumerate(items, 1)]
+    mine = [i for i, f in enumerate(items, 1) if f.owner_id == turn.user.id]
+    if mine:
+        n = mine[min(1, len(mine) - 1)]
+        yours = " of yours" if team else ""
+        lines.append(f"Say “done {n}” to complete one{yours}, “snooze {n} 1d” to put it off a day.")
     return [Text("\n".join(lines))]
 
 
-def _phrase(what: str) -> str:
-    if what in ("overdue", "open", "due today or overdue"):
-        return what
-    return f"due {what}"
+OVERSEES_TEAM = frozenset({Role.MANAGER.value, Role.ADMIN.value})
+# a listing of one's own: "show my follow-ups", "what do I have tomorrow?"
+_MINE = re.compile(r"\b(?:my|mine|me|I)\b", re.IGNORECASE)
+
+
+def _owner_tail(f: FollowUp, turn: Turn) -> str:
+    return " — you" if f.owner_id == turn.user.id else f" — {f.owner.name}"
 
 
 def complete_followup(turn: Turn, req: Request) -> list[Reply]:

@@ -12,11 +12,11 @@ from intents.messages import Reply, Text
 from intents.state import Request
 from intents.turn import Handler, HelpTopic, Turn, entity_values
 from intents.when import DEFAULT_DUE_TIME
+from intents.wording import interaction_word, with_article
 from nlp_models.labels import EntityLabel, Intent
 from nlp_models.tasks import names_a_next_step, next_step
 from nlp_models.values import DateKind, DateValue
 
-ARTICLE_AND_NAME = {"email": "an e-mail"}
 # A period dates an interaction only when it is this short ("last week", "earlier this
 # week"); a longer one ("in Feb", "last month") is what the note is about, not when it was
 # made, so the interaction is dated now.
@@ -32,7 +32,7 @@ def log_interaction(turn: Turn, req: Request) -> list[Reply]:
     interaction = interactions.log_interaction(
         turn.uow, kind, text, occurred_at, turn.user, contact=contact, company=company, now=turn.now
     )
-    lines = [f"Logged {ARTICLE_AND_NAME.get(kind.value, 'a ' + kind.value)} with {name_of(contact, company)}, {when_text(occurred_at, turn)}."]
+    lines = [f"Logged {with_article(interaction_word(kind))} with {name_of(contact, company)}, {when_text(occurred_at, turn)}."]
     if future:
         when, date_text = future[0]
         due = when.starts_at(DEFAULT_DUE_TIME)

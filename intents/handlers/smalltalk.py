@@ -8,6 +8,7 @@ from intents import permissions
 from intents.messages import Reply, Text
 from intents.state import Request
 from intents.turn import Handler, Turn
+from intents.wording import intent_phrase
 from nlp_models.labels import Intent
 
 ROLE_INTRO = {
@@ -75,10 +76,10 @@ def out_of_scope(turn: Turn, req: Request) -> list[Reply]:
 def not_yet(turn: Turn, req: Request) -> list[Reply]:
     if turn.actor.is_customer:
         return [Text(NOT_TAKEN_YET)]
-    what = req.intent.replace("_", " ")
+    what = intent_phrase(req.intent)
     return [
         Text(
-            f"I understood “{what}”, but that part of chatcrm isn't available yet. "
+            f"{what[:1].upper()}{what[1:]} isn't available yet. "
             "Today I can log interactions, manage contacts and follow-ups, and show customers. Type “help”."
         )
     ]

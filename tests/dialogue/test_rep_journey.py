@@ -76,9 +76,9 @@ JOURNEY: list[tuple[str, str]] = [
     ("remind me to call Olga Petrova on 2026-01-05 at 10am", "already past"),
     ("2027-04-01 09:00", "Follow-up “Call Olga Petrova” due Thu 01 Apr 09:00"),
     ("remind me to check in with Acme Logistics tomorrow at 3pm", "Follow-up “Check in with Acme Logistics” due"),
-    ("what's due today?", "No open follow-ups due today"),
-    ("anything overdue?", "No open follow-ups overdue"),
-    ("show my follow-ups", "4 follow-ups open"),
+    ("what's due today?", "Nothing due today."),
+    ("anything overdue?", "Nothing overdue. Nice!"),
+    ("show my follow-ups", "4 open follow-ups"),
     # completing: by name, and by choice when several match
     ("mark the Kwame Mensah follow-up done", "Done: “Send the contract to Kwame Mensah”"),
     ("remind me to send Jane Smith the case study on 2027-03-16 at 11:00", "due Tue 16 Mar 11:00"),

@@ -15,6 +15,8 @@ TABLE: dict[str, Parse] = {
     'met Ana Souza on 12/3': P('log_interaction', ('PERSON', 'Ana Souza')),
     'call with Ana Souza on 12/3 at 4:30pm': P('schedule_followup', ('PERSON', 'Ana Souza')),
     'remind me to call Ana Souza on 12/3': P('schedule_followup', ('PERSON', 'Ana Souza')),
+    "which follow-ups are overdue across the team?": P('list_followups'),
+    "what's up with Initech?": P('show_customer', ('ORG', 'Initech')),
     'called Jane Smith at Acme, she wants pricing for 50 seats, f/u next tue': P('log_interaction', ('PERSON', 'Jane Smith'), ('ORG', 'Acme')),
     'had a meeting with Initech today, went fine': P('log_interaction', ('ORG', 'Initech')),
     "what's up with acme?": P('show_customer', ('ORG', 'acme')),
