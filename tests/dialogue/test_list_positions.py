@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
+from crm_core.clock import ManualClock
 from crm_core.enums import FollowUpStatus
 from crm_core.models import FollowUp
 from crm_core.services import customers, followups, users
 from crm_core.uow import Database
-from tests.dialogue.conftest import NOW, Chat
+from tests.crm.conftest import empty_engine, postgres_admin  # noqa: F401  (fixtures)
+from tests.dialogue.conftest import NOW, Chat, staffed
 
 # (title, contact, company, hours after Mon 23 Nov 14:00 UTC): ten follow-ups this week, so
 # that 2, 9 and 10 (from "2pm", "9am", "10am") are all positions in the list
@@ -30,6 +32,13 @@ FOLLOWUPS = [
     ("Confirm the visit with Sofía", "Sofía Ramírez", "Maple Ridge", 50),
 ]
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(empty_engine: Engine, clock: ManualClock) -> Database:  # noqa: F811
+    """The dialogue's database on SQLite, and on PostgreSQL where CRM_TEST_POSTGRES_URL is set
+    (the issue saw the wrong follow-up moved on both)."""
+    return staffed(empty_engine, clock)
 
 
 @pytest.fixture
