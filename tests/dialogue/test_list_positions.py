@@ -104,3 +104,8 @@ def test_completing_by_name_ignores_the_number_of_a_time(rita: Chat, db: Databas
     assert "Done: “Confirm the visit with Sofía”" in rita.say("done with the Sofía follow-up from 2pm")
     assert "Confirm the visit with Sofía" not in open_titles(db)
     assert "Check in with Hugo on the onboarding plan" in open_titles(db)
+
+
+def test_done_with_a_named_one_completes_that_one(rita: Chat, db: Database, listed: str) -> None:
+    assert "Done: “Call Ingrid about the renewal”" in rita.say("done with the Ingrid one")
+    assert open_titles(db) == {t for t, *_ in FOLLOWUPS} - {"Call Ingrid about the renewal"}

@@ -152,4 +152,5 @@ TABLE: dict[str, Parse] = {
     'push follow-up number 3 to friday 2pm': P('schedule_followup'),
     'done 2': P('complete_followup'),
     'done with the Sofía follow-up from 2pm': P('complete_followup', ('PERSON', 'Sofía')),
+    'done with the Ingrid one': P('complete_followup', ('PERSON', 'Ingrid')),
 }
