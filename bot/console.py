@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from crm_core.clock import SystemClock
-from intents.messages import Choices, File, Image, IncomingMessage, Reply, Text
+from intents.messages import Choice, Choices, File, Image, IncomingMessage, Reply, Text
 
 Handle = Callable[[IncomingMessage], list[Reply]]
 Reminders = Callable[[datetime], list[Reply]]
@@ -68,36 +68,56 @@ class ConsoleChannel:
         self.clock = clock
         self._lock = threading.Lock()
         self._counter = itertools.count(1)
-        # the options of the last choice shown: a number typed picks one
-        self._options: list[str] = []
+        # the questions with numbered options open now: those of the last answer, and the
+        # reminders shown since; a number typed answers the one question it can belong to
+        self._open: list[Choices] = []
 
     def send(self, text: str) -> None:
         value = self._picked(text)
+        if isinstance(value, Choices):  # a number that fits several questions: which?
+            self._print([value])
+            return
         message = IncomingMessage(
             channel="console", chat="console", user=self.user, text=value, received_at=self.clock()
         )
         replies = self.handle(message)
         self._print(replies)
 
-    def _picked(self, text: str) -> str:
+    def _picked(self, text: str) -> str | Choices:
+        """The option a number typed picks; the text itself when it is not a number of an
+        open question; a question "which one?" when the number fits more than one."""
         stripped = text.strip()
-        if stripped.isdigit() and self._options and 1 <= int(stripped) <= len(self._options):
-            return self._options[int(stripped) - 1]
-        return text
-
-    def _print(self, replies: Iterable[Reply]) -> None:
+        if not stripped.isdigit():
+            return text
+        number = int(stripped)
         with self._lock:
+            fitting = [c for c in self._open if 1 <= number <= len(c.options)]
+        if not fitting:
+            return text
+        if len(fitting) == 1:
+            return fitting[0].options[number - 1].value
+        options = tuple(
+            Choice(f"{c.options[number - 1].label}: {_first_line(c.text)}", c.options[number - 1].value) for c in fitting
+        )
+        return Choices(f"“{stripped}” answers {len(fitting)} questions shown. Which did you mean?", options)
+
+    def _print(self, replies: Iterable[Reply], added: bool = False) -> None:
+        """Print replies; they replace the open questions, or with `added` (reminders shown
+        between two messages) join them."""
+        with self._lock:
+            if not added:
+                self._open = []
             for reply in replies:
                 if isinstance(reply, Choices):
-                    self._options = [o.value for o in reply.options]
-                else:
-                    self._options = []
+                    self._open.append(reply)
                 self.out.write(render(reply, self.out_dir) + "\n")
             self.out.flush()
 
     def show_due(self) -> None:
         if self.reminders is not None:
-            self._print(self.reminders(self.clock()))
+            due = self.reminders(self.clock())
+            if due:
+                self._print(due, added=True)
 
     # -- the two ways to run ------------------------------------------------------------
 
@@ -142,6 +162,11 @@ class ConsoleChannel:
     def _watch_due(self, stop: threading.Event) -> None:
         while not stop.wait(REMINDER_EVERY_S):
             self.show_due()
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _is_quit(line: str) -> bool:

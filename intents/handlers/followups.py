@@ -185,14 +185,52 @@ def _chosen(turn: Turn, req: Request) -> FollowUp | None:
         found = turn.uow.get(FollowUp, int(picked[1:]))
         if found is not None and found.owner_id == turn.user.id:
             return found
-    number = re.fullmatch(r"\D*?(\d{1,3})\D*", str(req.slots.get("text", "")))
-    if number and turn.memory.last_list:
-        index = int(number.group(1))
+    index = list_position(req)
+    if index is not None and turn.memory.last_list:
         if 1 <= index <= len(turn.memory.last_list):
             found = turn.uow.get(FollowUp, turn.memory.last_list[index - 1])
             if found is not None and found.owner_id == turn.user.id:
                 return found
     return None
+
+
+# entities whose numbers are values, never a position in a list ("friday 2pm", "in 3 days")
+_VALUE_LABELS = (EntityLabel.DATE, EntityLabel.QUANTITY, EntityLabel.MONEY, EntityLabel.PHONE)
+# a number standing alone as a word: "2", "#3", "done 2", "the 2nd one", "number 3"; not
+# "2pm", "9:30", "12/3", "Q3" (glued to other characters)
+_NUMBER = re.compile(r"(?<![\w:/.-])#?(\d{1,3})(st|nd|rd|th)?(?![\w:/-]|[.,]\d)", re.IGNORECASE)
+# the words after a number that make it a time or an amount: "2 pm", "3 hours", "10 o'clock"
+_TIME_AFTER = re.compile(
+    r"\s*(?:[ap]\.?m\b|h\b|hrs?\b|hours?\b|mins?\b|minutes?\b|days?\b|weeks?\b|months?\b|o'?clock\b)",
+    re.IGNORECASE,
+)
+# the words before a number that make it a time or a date: "at 3", "by 5", "on the 3rd"
+_TIME_BEFORE = re.compile(r"\b(?:at|by|until|till|til|before|after|from|in|on|around|about|the|to)\s*$", re.IGNORECASE)
+
+
+def list_position(req: Request) -> int | None:
+    """The position in the last list the message picks ("done 2", "#3", "the 2nd one",
+    "number 3"); None when it names no position. A number that is part of a time, a date
+    or an amount ("push the Ingrid follow-up to friday 2pm", "at 3", "12/3", "in 2 days")
+    is not a position, and neither is any number of a message that names a customer (the
+    name picks the follow-up) or has two numbers that could be positions."""
+    if entity_values(req, EntityLabel.PERSON) or entity_values(req, EntityLabel.ORG):
+        return None
+    text = str(req.slots.get("text", ""))
+    for label in _VALUE_LABELS:
+        for said in entity_texts(req, label):
+            text = text.replace(said, " " * len(said))
+    found: list[int] = []
+    for number in _NUMBER.finditer(text):
+        before, after = text[: number.start()], text[number.end() :]
+        if number.group(2) and not re.match(r"\s+one\b", after, re.IGNORECASE):
+            continue  # "the 3rd" is a day of the month; "the 3rd one" a position
+        if _TIME_AFTER.match(after):
+            continue
+        if _TIME_BEFORE.search(before) and not number.group(2) and not number.group(0).startswith("#"):
+            continue
+        found.append(int(number.group(1)))
+    return found[0] if len(found) == 1 else None
 
 
 def _candidates(turn: Turn, req: Request) -> list[FollowUp]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.console import render
 from crm_core.clock import ManualClock
@@ -32,6 +33,12 @@ def clock() -> ManualClock:
 @pytest.fixture
 def db(tmp_path: Path, clock: ManualClock) -> Iterator[Database]:
     engine = make_engine(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    yield staffed(engine, clock)
+    engine.dispose()
+
+
+def staffed(engine: Engine, clock: ManualClock) -> Database:
+    """The migrated database on `engine` with the three staff users of these tests."""
     upgrade(engine)
     database = Database(engine, make_session_factory(engine), clock)
     with database.unit_of_work() as uow:
@@ -39,8 +46,7 @@ def db(tmp_path: Path, clock: ManualClock) -> Iterator[Database]:
         users.add_user(uow, "max@example.com", "Max Manager", "manager", "Europe/Berlin")
         users.add_user(uow, "olu@example.com", "Olu Adeyemi", "rep", "Africa/Lagos")
         uow.commit()
-    yield database
-    engine.dispose()
+    return database
 
 
 @pytest.fixture

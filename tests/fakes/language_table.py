@@ -152,4 +152,11 @@ TABLE: dict[str, Parse] = {
     "what's up with Acme?": P('show_customer', ('ORG', 'Acme')),
     'thanks!': P('thanks'),
     'add contact Zebulon Quixote': P('add_contact', ('PERSON', 'Zebulon Quixote')),
+    'push the Ingrid follow-up to friday 2pm': P('schedule_followup', ('PERSON', 'Ingrid')),
+    'push the Sofía follow-up to friday 10am': P('schedule_followup', ('PERSON', 'Sofía')),
+    'push the Ingrid follow-up to monday 9am': P('schedule_followup', ('PERSON', 'Ingrid')),
+    'push follow-up number 3 to friday 2pm': P('schedule_followup'),
+    'done 2': P('complete_followup'),
+    'done with the Sofía follow-up from 2pm': P('complete_followup', ('PERSON', 'Sofía')),
+    'done with the Ingrid one': P('complete_followup', ('PERSON', 'Ingrid')),
 }
