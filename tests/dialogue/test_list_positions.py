@@ -56,7 +56,7 @@ def listed(rita: Chat, db: Database) -> str:
             )
         uow.commit()
     listing = rita.say("show all my follow-ups")  # the issue asked on a Monday: "what is due this week?"
-    assert "10 follow-ups" in listing, listing
+    assert "10 open follow-ups" in listing, listing
     return listing
 
 
