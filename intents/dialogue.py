@@ -38,6 +38,7 @@ from intents.messages import (
     Text,
     to_payload,
 )
+from intents.resolve import NEW
 from intents.state import ConversationMemory, Request
 from intents.turn import Ask, Confirm, Handler, Turn, slots_from_parse
 from intents.wording import intent_phrase
@@ -228,8 +229,17 @@ class Dialogue:
             pending.slots[pending.asking] = picked
         elif pending.options and plain.isdigit():
             return [_question_again(pending, f"Pick a number from 1 to {len(pending.options)}.")]
-        elif pending.options and pending.asking == "followup":
-            # a list of follow-ups is answered by picking; anything else is something new
+        elif pending.options:
+            # a question with options is answered by picking one (by number, by its words, or
+            # by a name only one of them has); a message that does neither is no answer: a new
+            # request when it reads as one, else the question again. Never a value the
+            # options did not offer ("Which Lena?" answered "call with Ana Souza on 12/3").
+            named = _named_option(pending, parse)
+            if named is not None:
+                pending.slots[pending.asking] = named
+                pending.asking = None
+                pending.options = []
+                return self._run(turn, pending)
             if parse.intent in TASK_INTENTS or parse.intent in (Intent.GREET, Intent.THANKS):
                 turn.memory.pending = None
                 turn.notes.append(f"(I dropped the earlier request, {_describe(pending)}.)")
@@ -397,6 +407,19 @@ def _pick(pending: Request, plain: str) -> str | None:
         if plain in (label.lower(), value.lower()):
             return value
     return None
+
+
+def _named_option(pending: Request, parse: ParseResult) -> str | None:
+    """The option whose label holds the one name of the asked slot's label the message says
+    ("Weißmann" while asked which Lena), when exactly one does and the message is little
+    more than that name; None otherwise."""
+    asked = slots.slot(pending.asking)
+    label = asked.label if asked is not None else None
+    if label is None or not _is_just_the_value(pending.asking, parse):
+        return None
+    said = [v.casefold() for v in parse.values(label)]
+    hits = [value for text, value in pending.options if value != NEW and any(w in text.casefold() for w in said)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _slot_value(name: str, parse: ParseResult) -> str | None:

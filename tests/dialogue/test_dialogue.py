@@ -454,3 +454,23 @@ def test_an_ambiguous_first_name_is_the_one_just_talked_about(dialogue: Dialogue
         assert uow.session.scalars(select(FollowUp.contact_id)).all() == [
             uow.session.scalars(select(Contact.id).where(Contact.name == "Haruto Sato")).one()
         ]
+
+
+def test_a_question_with_options_takes_no_value_it_did_not_offer(dialogue: Dialogue, db: Database, rita: Chat) -> None:
+    """"Which Haruto?" answered with a request about someone else: the request is new, the
+    note is not written on that someone (nor on anyone), and the user is told."""
+    seed(
+        db, "Tanaka Shoji KK", "Sakura Seimitsu KK", "Mori Kogyo",
+        contacts=(("Haruto Sato", "Tanaka Shoji KK"), ("Haruto Suzuki", "Sakura Seimitsu KK"), ("Aiko Mori", "Mori Kogyo")),
+    )
+    assert "Which “Haruto” do you mean?" in rita.say("note: Haruto prefers calls after lunch")
+    reply = rita.say("meeting with Aiko Mori on 12/3 at 9am")
+    assert "dropped the earlier request" in reply
+    with db.unit_of_work() as uow:
+        assert uow.session.scalars(select(Interaction.summary)).all() == []
+
+
+def test_a_question_with_options_is_answered_by_a_name_only_one_option_has(rita: Chat, db: Database) -> None:
+    seed(db, "Tanaka Shoji KK", "Sakura Seimitsu KK", contacts=(("Haruto Sato", "Tanaka Shoji KK"), ("Haruto Suzuki", "Sakura Seimitsu KK")))
+    assert "Which “Haruto” do you mean?" in rita.say("note: Haruto prefers calls after lunch")
+    assert "Logged a note with Haruto Suzuki" in rita.say("Suzuki")

@@ -11,6 +11,9 @@ from __future__ import annotations
 from tests.fakes.fake_language import P, Parse
 
 TABLE: dict[str, Parse] = {
+    'note: Haruto prefers calls after lunch': P('log_interaction', ('PERSON', 'Haruto')),
+    'meeting with Aiko Mori on 12/3 at 9am': P('schedule_followup', ('PERSON', 'Aiko Mori'), conf=0.8),
+    'Suzuki': P('add_contact', ('PERSON', 'Suzuki'), conf=0.4),
     'note: Lena is going on maternity leave in Feb': P('log_interaction', ('PERSON', 'Lena')),
     'met Ana Souza on 12/3': P('log_interaction', ('PERSON', 'Ana Souza')),
     'call with Ana Souza on 12/3 at 4:30pm': P('schedule_followup', ('PERSON', 'Ana Souza')),
